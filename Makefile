@@ -1,0 +1,23 @@
+# The two commands the README starts with: `make demo` and `make test`. Each does all the set-up.
+.PHONY: setup setup-test demo test bench lint clean
+
+setup:
+	@./scripts/setup.sh
+
+setup-test:
+	@WITH_TEST=1 WITH_XVFB=1 ./scripts/setup.sh
+
+demo: setup
+	@.venv/bin/optout demo $(ARGS)
+
+test: setup-test
+	@.venv/bin/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup-test
+	@.venv/bin/python bench/run.py $(ARGS)
+
+lint: setup-test
+	@.venv/bin/ruff check assistant tests bench
+
+clean:
+	rm -rf .venv build *.egg-info

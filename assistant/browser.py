@@ -1,0 +1,270 @@
+"""The browser: which Chromium to use (Playwright's own, else the system's), launching it, contexts, navigation.
+
+One browser per run; one context per platform, loaded from the person's private saved state (0600 files in
+0700 folders) so they log in once. With `--via`, every context is routed (see routing.py) and the browser's
+host resolver refuses everything but loopback, so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant import paths
+
+SYSTEM_CANDIDATES = (
+    "/usr/lib/chromium/chromium",  # Debian's real binary; /usr/bin/chromium is a slower shell wrapper
+    "/usr/lib/chromium-browser/chromium-browser",
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/snap/bin/chromium",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+    "/opt/google/chrome/chrome",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+)
+WHICH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+class BrowserMissing(RuntimeError):
+    """No usable browser: the message names the command to run."""
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    executable: str | None  # None: Playwright's own download
+    source: str  # explicit | playwright | system
+    reason: str
+
+
+def _executable(path: str | None) -> bool:
+    return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def playwright_browser_dir() -> Path:
+    if env := os.environ.get("PLAYWRIGHT_BROWSERS_PATH"):
+        if env != "0":
+            return Path(env)
+        import playwright  # noqa: PLC0415
+
+        return Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform.startswith("win"):
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "ms-playwright"
+    return Path.home() / ".cache" / "ms-playwright"
+
+
+def _playwright_revision() -> str | None:
+    """The Chromium revision this Playwright expects, read from its package (no driver start needed)."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("playwright")
+        if not spec or not spec.origin:
+            return None
+        data = json.loads((Path(spec.origin).parent / "driver" / "package" / "browsers.json").read_text())
+        return next(b["revision"] for b in data["browsers"] if b["name"] == "chromium")
+    except (OSError, StopIteration, KeyError, ValueError):
+        return None
+
+
+def playwright_browser_present() -> bool:
+    rev = _playwright_revision()
+    if not rev:
+        return False
+    root = playwright_browser_dir()
+    full = glob.glob(str(root / f"chromium-{rev}" / "*" / "chrome")) + glob.glob(
+        str(root / f"chromium-{rev}" / "*" / "Chromium.app"))
+    shell = glob.glob(str(root / f"chromium_headless_shell-{rev}" / "*" / "chrome-headless-shell"))
+    return bool(full) and bool(shell)
+
+
+def system_browser() -> str | None:
+    for candidate in SYSTEM_CANDIDATES:
+        if _executable(candidate):
+            return candidate
+    for name in WHICH_NAMES:
+        if found := shutil.which(name):
+            return found
+    return None
+
+
+def find_browser(explicit: str | None = None) -> BrowserChoice:
+    """Which browser a run will use, and why. Raises BrowserMissing with the command to run."""
+    explicit = explicit or os.environ.get("OPTOUT_BROWSER")
+    if explicit:
+        if not _executable(explicit):
+            raise BrowserMissing(f"The browser named by --browser-path/OPTOUT_BROWSER is not an executable file: "
+                                 f"{explicit}")
+        return BrowserChoice(explicit, "explicit", "named by --browser-path or OPTOUT_BROWSER")
+    if playwright_browser_present():
+        return BrowserChoice(None, "playwright", "Playwright's own Chromium is installed")
+    if found := system_browser():
+        return BrowserChoice(found, "system", "Playwright's own Chromium is not installed; using the system's")
+    raise BrowserMissing(f"No Chromium browser found. Run: {install_hint()}")
+
+
+def install_hint() -> str:
+    if sys.platform == "darwin":
+        return "optout install-browser (or: brew install --cask chromium)"
+    if shutil.which("apt-get"):
+        return "optout install-browser (or: sudo apt-get install --no-install-recommends chromium)"
+    return "optout install-browser (or install Chromium with your system's package manager)"
+
+
+def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int = 300) -> bool:
+    """Set-up's browser step: Playwright's download first (bounded), else a system Chromium (Debian's via apt)."""
+    try:
+        choice = find_browser()
+        if quiet_if_present:
+            echo(f"browser: {choice.executable or 'Playwright Chromium'} ({choice.reason})")
+            return True
+    except BrowserMissing:
+        pass
+    echo("Trying Playwright's own Chromium download ...")
+    env = dict(os.environ, PLAYWRIGHT_DOWNLOAD_CONNECTION_TIMEOUT="15000")
+    try:
+        done = subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], env=env,
+                              capture_output=True, text=True, timeout=timeout_s)
+        if done.returncode == 0 and playwright_browser_present():
+            echo("Installed Playwright's Chromium.")
+            return True
+        why = next((ln.strip() for ln in done.stderr.splitlines() if "Error" in ln), "download failed")
+        echo(f"Playwright's download failed ({why}); looking for a system Chromium.")
+    except subprocess.TimeoutExpired:
+        echo(f"Playwright's download did not finish in {timeout_s} s; looking for a system Chromium.")
+    if found := system_browser():
+        echo(f"Using the system Chromium at {found}.")
+        return True
+    if platform.system() == "Linux" and shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        if not sudo or shutil.which("sudo"):
+            echo("Installing Debian's chromium with apt (no recommends) ...")
+            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+            ok = subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env).returncode == 0 and subprocess.run(
+                sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env
+            ).returncode == 0
+            if ok and (found := system_browser()):
+                echo(f"Installed Chromium at {found}.")
+                return True
+    echo(f"No browser could be installed. Run: {install_hint()}")
+    return False
+
+
+def display_available() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def meta_host_suffixes() -> tuple[str, ...]:
+    import tomllib
+
+    data = tomllib.loads((paths.flows_dir() / "meta.toml").read_text(encoding="utf-8"))
+    return tuple(data["hosts"]["suffixes"])
+
+
+class Browser:
+    """One running browser for a run: contexts per platform, routed when `via` is set."""
+
+    def __init__(self, choice: BrowserChoice, headless: bool, via: str | None = None,
+                 nav_timeout_ms: int = 20000) -> None:
+        self.choice, self.headless, self.via, self.nav_timeout_ms = choice, headless, via, nav_timeout_ms
+        self._pw = self._browser = None
+        self.routers: list = []
+
+    async def __aenter__(self) -> Browser:
+        from playwright.async_api import async_playwright
+
+        self._pw = await async_playwright().start()
+        args = ["--disable-gpu"] if not self.headless else []  # headed on Xvfb: no flaky full-page captures
+        if self.via and _is_loopback(self.via):
+            args.append("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost")
+        try:
+            self._browser = await self._pw.chromium.launch(
+                executable_path=self.choice.executable, headless=self.headless, args=args)
+        except Exception:
+            await self._pw.stop()
+            raise
+        return self
+
+    @property
+    def version(self) -> str:
+        return self._browser.version if self._browser else "?"
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._browser and self._browser.is_connected())
+
+    async def new_context(self, state_file: Path | None = None, locale: str | None = None):
+        from assistant.routing import Router
+
+        ctx = await self._browser.new_context(
+            storage_state=str(state_file) if state_file and state_file.exists() else None,
+            viewport={"width": 1280, "height": 900}, locale=locale or "en-US")
+        ctx.set_default_navigation_timeout(self.nav_timeout_ms)
+        ctx.set_default_timeout(self.nav_timeout_ms)
+        if self.via:
+            router = Router(self.via, meta_host_suffixes())
+            self.routers.append(router)
+            await ctx.route("**/*", router.handle)
+            ctx.router = router
+        else:
+            ctx.router = None
+        return ctx
+
+    async def __aexit__(self, *exc) -> None:
+        for router in self.routers:
+            router.close()
+        try:
+            if self._browser:
+                await self._browser.close()
+        except Exception:  # noqa: BLE001 - a crashed browser is already closed
+            pass
+        if self._pw:
+            await self._pw.stop()
+
+
+async def save_state(context, state_file: Path) -> None:
+    """The person's session (cookies, storage) for next time: private to them."""
+    paths.private_dir(state_file.parent)
+    tmp = state_file.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(await context.storage_state(), fh)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, state_file)
+
+
+async def settle(page, timeout_ms: int) -> None:
+    """Wait until the page has loaded and is not a routing stub that is about to navigate anew."""
+    router = getattr(page.context, "router", None)
+    for _ in range(10):
+        await page.wait_for_load_state("load", timeout=timeout_ms)
+        current = page.url
+        if router is None or router.redirect_target(current) is None:
+            return
+        await page.wait_for_url(lambda u, c=current: u != c, wait_until="load", timeout=timeout_ms)
+
+
+async def goto(page, url: str, timeout_ms: int):
+    """Navigate to a real Meta URL and follow any redirect to where it lands."""
+    response = await page.goto(url, wait_until="load", timeout=timeout_ms)
+    await settle(page, timeout_ms)
+    return response
+
+
+def _is_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")

@@ -1,0 +1,45 @@
+"""Where the assistant keeps things: the person's data directory, flow files, private folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "optout-assistant"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    """The user's data directory (profiles, runs, history); OPTOUT_DATA_DIR overrides it."""
+    if env := os.environ.get("OPTOUT_DATA_DIR"):
+        return Path(env).expanduser()
+    import platformdirs  # lazy: keeps `optout --help` fast
+
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    if env := os.environ.get("OPTOUT_CONFIG_DIR"):
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def flows_dir() -> Path:
+    return Path(os.environ.get("OPTOUT_FLOWS_DIR") or REPO_ROOT / "flows")
+
+
+def runs_dir() -> Path:
+    return data_dir() / "runs"
+
+
+def profiles_dir() -> Path:
+    return data_dir() / "profiles"
+
+
+def private_dir(path: Path) -> Path:
+    """Create a folder only its owner can enter (0700), tightening it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
