@@ -1,0 +1,524 @@
+"""The run folder: every step's screenshot and texts, the report, and a SHA-256 manifest that guards them.
+
+A run folder is what the person shows later to Meta, an authority or a court, so it is written as the run
+goes (an interrupted run keeps every step so far), is private to its owner (0700/0600), never holds
+cookies or tokens, and ends with a manifest that makes any later edit visible to `verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from loguru import logger
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+RUN_FILE = "run.json"
+REPORT_FILE = "report.json"
+LOG_FILE = "run.log"
+MANIFEST_FILE = "manifest.json"
+CHAIN_SEED = b"optout-assistant manifest v1"
+NO_MANIFEST = "no manifest: the run did not finish or the folder is not a run folder"
+# Files the run itself owns; add_file must not clobber them.
+_RESERVED = {RUN_FILE, REPORT_FILE, LOG_FILE, MANIFEST_FILE, "report.html"}
+_LOG_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {message}"
+
+# Local part of an address, then "@" (or its URL-encoded form, as in query strings), then a dotted domain.
+_EMAIL = re.compile(r"([\w.!#$&'*+/=?^`{|}~-]+)(@|%40)((?:[\w-]+\.)+[\w-]{2,})", re.UNICODE)
+
+
+class EvidenceWriteError(OSError):
+    """The evidence folder could not be written (disk full, permissions); the message names the folder."""
+
+    def __init__(self, message: str, cause_errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = cause_errno
+
+
+def mask_email(text: str) -> str:
+    """Mask every email address: `person@example.com` -> `p•••••@example.com` (first character, domain)."""
+    return _EMAIL.sub(lambda m: f"{m.group(1)[0]}•••••{m.group(2)}{m.group(3)}", text)
+
+
+def utc_iso(moment: datetime) -> str:
+    """UTC ISO 8601 with milliseconds and a Z, the one time format of every evidence file."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def slug(text: str, limit: int = 48) -> str:
+    """A short ASCII file-name form of a label: "Privacy Centre – Objection" -> "privacy-centre-objection"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "step"
+
+
+def write_private(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
+    """Write a file atomically (temp file in the same folder, then os.replace) with `mode`, default 0600.
+
+    A reader, or a crash, sees the old file or the new one, never half of it.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _json_text(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _tool_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("optout-assistant")
+    except Exception:  # not installed (running from a checkout): fall back to the package attribute
+        try:
+            import assistant
+
+            return str(getattr(assistant, "__version__", "unknown"))
+        except Exception:
+            return "unknown"
+
+
+class Run:
+    """One run folder, written step by step; see the module docstring."""
+
+    def __init__(self, path: Path, command: str, started: datetime, meta: dict) -> None:
+        self.path = path
+        self.command = command
+        self.started = started
+        self.meta = meta
+        self.steps: list[dict] = []
+        self.status = "incomplete"
+        self.finished: datetime | None = None
+        self.reason: str | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+        self._log: TextIO | None = None
+        self._sink_id: int | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, root: Path, command: str, meta: dict) -> Run:
+        """Create a new, never reused folder `root/YYYYMMDDTHHMMSSZ-<command>` and write run.json at once."""
+        root = Path(root)
+        started = _utcnow()
+        try:
+            if not root.exists():
+                root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                os.chmod(root, DIR_MODE)
+            base = f"{started.strftime('%Y%m%dT%H%M%SZ')}-{slug(command)}"
+            # mkdir without exist_ok is the atomic claim: two runs in the same second get distinct folders.
+            for n in itertools.count(1):
+                path = root / (base if n == 1 else f"{base}-{n}")
+                try:
+                    path.mkdir(mode=DIR_MODE)
+                    break
+                except FileExistsError:
+                    continue
+            os.chmod(path, DIR_MODE)  # the umask may have narrowed it; never widened past 0700
+        except OSError as exc:
+            raise EvidenceWriteError(
+                f"Could not create the evidence folder in {root} ({exc.strerror or exc}).", exc.errno
+            ) from exc
+        run = cls(path, command, started, dict(meta))
+        run._write_run_json()
+        run._open_log()
+        logger.info("evidence folder {} started for '{}'", path, command)
+        return run
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        # Leaving the block without finish() means the run was cut short: keep and seal what we have.
+        if self._closed:
+            return
+        if exc_type is None:
+            self.abort("the run ended without a report")
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.abort("interrupted by the person (Ctrl-C)")
+        else:
+            self.abort(f"stopped by an error: {exc_type.__name__}: {exc}")
+
+    def add_step(
+        self,
+        platform: str,
+        name: str,
+        url: str,
+        png: bytes | None,
+        texts: dict[str, str] | None = None,
+        highlights: list[str] | None = None,
+        status: str | None = None,
+    ) -> dict:
+        """Record one step (screenshot, texts seen) and rewrite run.json: an interruption loses nothing."""
+        if self._closed:
+            raise RuntimeError(f"the run in {self.path} is already closed; no step can be added")
+        with self._lock:
+            n = len(self.steps) + 1
+            shot = f"{n:02d}-{slug(platform)}-{slug(name)}.png" if png is not None else None
+            step = {
+                "n": n,
+                "platform": platform,
+                "name": name,
+                "url": url,
+                "time": utc_iso(_utcnow()),
+                "screenshot": shot,
+                "texts": dict(texts or {}),
+                "highlights": list(highlights or []),
+                "status": status,
+            }
+            try:
+                if shot is not None:
+                    write_private(self.path / shot, png)
+            except OSError as exc:
+                raise self._write_error(exc) from exc
+            self.steps.append(step)
+            self._write_run_json()
+        logger.info("step {:02d} {} {}: {}", n, platform, name, url)
+        return step
+
+    def add_file(self, name: str, data: bytes | str, mode: int = FILE_MODE) -> Path:
+        """Write an extra file (page text dump etc.) inside the folder; `name` may include a subfolder."""
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"{name!r} is not a plain relative file name inside the run folder")
+        if relative.as_posix() in _RESERVED:
+            raise ValueError(f"{name!r} is written by the run itself")
+        target = self.path / relative
+        try:
+            for parent in reversed(relative.parents[:-1]):
+                folder = self.path / parent
+                if not folder.exists():
+                    folder.mkdir(mode=DIR_MODE)
+                    os.chmod(folder, DIR_MODE)
+            return write_private(target, data, mode)
+        except OSError as exc:
+            raise self._write_error(exc) from exc
+
+    def finish(self, report: dict, status: str = "complete") -> None:
+        """Write report.json, the final run.json, report.html, then manifest.json last; once only."""
+        if self._closed:
+            return
+        try:
+            write_private(self.path / REPORT_FILE, _json_text(report))
+            self.status = status
+            self.finished = _utcnow()
+            self._write_run_json()
+        except OSError as exc:
+            raise self._write_error(exc) from exc
+        render_error: Exception | None = None
+        try:
+            from assistant.report import render_html  # imported here: report imports this module
+
+            render_html(self.path)
+        except Exception as exc:  # the evidence is still sealed below; the caller learns of the bug after
+            logger.exception("report.html could not be rendered")
+            render_error = exc
+        self._close_log()
+        try:
+            write_manifest(self.path)
+        except OSError as exc:
+            raise self._write_error(exc) from exc
+        self._closed = True
+        if render_error is not None:
+            raise render_error
+
+    def abort(self, reason: str, report: dict | None = None) -> None:
+        """Seal an interrupted run as "incomplete" with `reason`; never raises (the disk may have failed)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.status = "incomplete"
+        self.reason = reason
+        self.finished = _utcnow()
+        logger.warning("run stopped before the end: {}", reason)
+        try:
+            self._write_run_json()
+        except Exception:
+            logger.exception("run.json could not be updated")
+        try:
+            write_private(self.path / REPORT_FILE, _json_text(report or self._minimal_report(reason)))
+        except Exception:
+            logger.exception("report.json could not be written")
+        try:
+            from assistant.report import render_html
+
+            render_html(self.path)
+        except Exception:
+            logger.exception("report.html could not be rendered")
+        self._close_log()
+        try:
+            write_manifest(self.path)
+        except Exception as exc:
+            logger.error("the manifest of {} could not be written: {}", self.path, exc)
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    def _minimal_report(self, reason: str) -> dict:
+        """The report of a run cut short: one "unknown" result per platform seen, never a guessed verdict."""
+        platforms = list(dict.fromkeys(step["platform"] for step in self.steps))
+        return {
+            "evidence_dir": str(self.path),
+            "results": [
+                {
+                    "platform": platform,
+                    "status": "unknown",
+                    "object_link": None,
+                    "detail": f"The run stopped before a verdict: {reason}.",
+                    "evidence": [
+                        s["screenshot"] for s in self.steps if s["platform"] == platform and s["screenshot"]
+                    ],
+                }
+                for platform in platforms
+            ],
+        }
+
+    def _run_record(self) -> dict:
+        record = {
+            "command": self.command,
+            "started": utc_iso(self.started),
+            "finished": utc_iso(self.finished) if self.finished else None,
+            "status": self.status,
+            "tool_version": _tool_version(),
+            "meta": self.meta,
+            "steps": self.steps,
+        }
+        if self.reason is not None:
+            record["reason"] = self.reason
+        return record
+
+    def _write_run_json(self) -> None:
+        try:
+            write_private(self.path / RUN_FILE, _json_text(self._run_record()))
+        except OSError as exc:
+            raise self._write_error(exc) from exc
+
+    def _write_error(self, exc: OSError) -> EvidenceWriteError:
+        if isinstance(exc, EvidenceWriteError):
+            return exc
+        return EvidenceWriteError(
+            f"Could not write to the evidence folder {self.path} ({exc.strerror or exc}).", exc.errno
+        )
+
+    def _open_log(self) -> None:
+        fd = os.open(self.path / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        self._log = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
+        log = self._log
+
+        def sink(message: str) -> None:
+            log.write(mask_email(str(message)))
+
+        self._sink_id = logger.add(sink, format=_LOG_FORMAT, level="DEBUG", colorize=False)
+
+    def _close_log(self) -> None:
+        try:
+            if self._sink_id is not None:
+                logger.remove(self._sink_id)
+        except ValueError:
+            pass
+        self._sink_id = None
+        try:
+            if self._log is not None:
+                self._log.close()
+        except OSError:
+            pass
+        self._log = None
+
+
+# -- manifest and verification ---------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _folder_files(run_dir: Path) -> list[str]:
+    """Every file under the folder (subfolders too) except the manifest itself, as sorted POSIX paths."""
+    found = (p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
+    return sorted(rel for rel in found if rel != MANIFEST_FILE)
+
+
+def chain_of(entries: list[dict]) -> str:
+    """h0 = sha256(seed); h_i = sha256(h_{i-1} + path + b"\\0" + sha256 hex), over raw 32-byte digests."""
+    h = hashlib.sha256(CHAIN_SEED).digest()
+    for entry in entries:
+        link = entry["path"].encode("utf-8") + b"\0" + entry["sha256"].encode("ascii")
+        h = hashlib.sha256(h + link).digest()
+    return h.hex()
+
+
+def write_manifest(run_dir: Path) -> Path:
+    """Hash every file of the folder into manifest.json (written last, 0600) and return its path."""
+    run_dir = Path(run_dir)
+    files = [
+        {"path": rel, "sha256": _sha256_file(run_dir / rel), "size": (run_dir / rel).stat().st_size}
+        for rel in _folder_files(run_dir)
+    ]
+    manifest = {"algorithm": "sha256", "files": files, "chain": chain_of(files)}
+    return write_private(run_dir / MANIFEST_FILE, _json_text(manifest))
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    missing: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    chain_ok: bool = False
+    message: str = ""
+
+
+def verify(run_dir: Path) -> VerifyResult:
+    """Compare the folder with its manifest: name every file added, missing or changed; check the chain."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return VerifyResult(ok=False, message=f"{run_dir} is not a folder")
+    manifest_path = run_dir / MANIFEST_FILE
+    if not manifest_path.is_file():
+        return VerifyResult(ok=False, message=NO_MANIFEST)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entries = manifest["files"]
+        listed = {e["path"]: e for e in entries}
+        if manifest.get("algorithm") != "sha256" or not all(
+            isinstance(e["path"], str) and isinstance(e["sha256"], str) for e in entries
+        ):
+            raise ValueError("unexpected algorithm or entry")
+        chain_ok = chain_of(sorted(entries, key=lambda e: e["path"])) == manifest["chain"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        return VerifyResult(ok=False, message=f"the manifest is unreadable or malformed ({exc})")
+
+    # Listed paths are compared with what is found, never opened: an edited manifest cannot point outside.
+    present = _folder_files(run_dir)
+    missing = sorted(set(listed) - set(present))
+    added = [rel for rel in present if rel not in listed]
+    changed = []
+    for rel in present:
+        entry = listed.get(rel)
+        if entry is None:
+            continue
+        full = run_dir / rel
+        if full.stat().st_size != entry.get("size") or _sha256_file(full) != entry["sha256"]:
+            changed.append(rel)
+
+    ok = chain_ok and not (missing or added or changed)
+    if ok:
+        message = f"intact: all {len(present)} files match the manifest and its chain"
+    else:
+        problems = [
+            f"{label}: {', '.join(names)}"
+            for label, names in (("changed", changed), ("missing", missing), ("added", added))
+            if names
+        ]
+        if not chain_ok:
+            problems.append("the manifest's chain does not match its entries (the manifest was edited)")
+        message = "NOT intact: " + "; ".join(problems)
+    return VerifyResult(
+        ok=ok, missing=missing, added=added, changed=changed, chain_ok=chain_ok, message=message
+    )
+
+
+# -- history -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunSummary:
+    path: Path
+    time: str | None
+    command: str | None
+    platforms: list[str] = field(default_factory=list)
+    verdicts: dict[str, str] = field(default_factory=dict)
+    submitted: bool = False
+    status: str = "unreadable"  # "complete", "incomplete" or "unreadable"
+    note: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+
+_FOLDER_TIME = re.compile(r"^(\d{8}T\d{6}Z)")
+
+
+def _sort_key(summary: RunSummary) -> tuple[str, str]:
+    # run.json's time first; a broken folder falls back to the timestamp in its name.
+    moment = ""
+    if summary.time:
+        moment = re.sub(r"[-:]", "", summary.time)[:15]
+    elif match := _FOLDER_TIME.match(summary.path.name):
+        moment = match.group(1)[:15]
+    return moment, summary.path.name
+
+
+def _summarise(folder: Path) -> RunSummary:
+    try:
+        run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
+        if not isinstance(run, dict):
+            raise ValueError("run.json is not an object")
+    except (OSError, ValueError) as exc:
+        return RunSummary(path=folder, time=None, command=None, note=f"run.json unreadable ({exc})")
+    results: list = []
+    note = str(run.get("reason") or "")
+    try:
+        report = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+        results = [r for r in report.get("results", []) if isinstance(r, dict)]
+    except FileNotFoundError:
+        note = note or "no report: the run did not finish"
+    except (OSError, ValueError, AttributeError) as exc:
+        note = note or f"report.json unreadable ({exc})"
+    verdicts = {str(r.get("platform")): str(r.get("status")) for r in results}
+    step_platforms = [s.get("platform") for s in run.get("steps") or [] if isinstance(s, dict)]
+    platforms = list(dict.fromkeys([*verdicts, *(str(p) for p in step_platforms if p)]))
+    return RunSummary(
+        path=folder,
+        time=run.get("started"),
+        command=run.get("command"),
+        platforms=platforms,
+        verdicts=verdicts,
+        submitted="submitted" in verdicts.values(),
+        status="complete" if run.get("status") == "complete" else "incomplete",
+        note=note,
+    )
+
+
+def list_runs(root: Path) -> list[RunSummary]:
+    """Every run folder under `root`, newest first; a broken folder is listed as "unreadable", not skipped."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return sorted((_summarise(f) for f in folders), key=_sort_key, reverse=True)
