@@ -121,15 +121,22 @@ def install_hint() -> str:
     return "optout install-browser (or install Chromium with your system's package manager)"
 
 
+def _attempts_file() -> Path:
+    return paths.config_dir() / "browser-install.json"
+
+
 def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int = 300) -> bool:
-    """Set-up's browser step: Playwright's download first (bounded), else a system Chromium (Debian's via apt)."""
-    try:
-        choice = find_browser()
-        if quiet_if_present:
-            echo(f"browser: {choice.executable or 'Playwright Chromium'} ({choice.reason})")
-            return True
-    except BrowserMissing:
-        pass
+    """Set-up's browser step: Playwright's download first (bounded), else a system Chromium (Debian's via apt).
+
+    A failed download is remembered, so re-running set-up does not try (and wait for) it again.
+    """
+    if playwright_browser_present():
+        echo("browser: Playwright's own Chromium is installed.")
+        return True
+    tried = _attempts_file().exists()
+    if quiet_if_present and tried and (found := system_browser()):
+        echo(f"browser: {found} (Playwright's download was tried before and failed; using the system's)")
+        return True
     echo("Trying Playwright's own Chromium download ...")
     env = dict(os.environ, PLAYWRIGHT_DOWNLOAD_CONNECTION_TIMEOUT="15000")
     try:
@@ -139,9 +146,14 @@ def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int =
             echo("Installed Playwright's Chromium.")
             return True
         why = next((ln.strip() for ln in done.stderr.splitlines() if "Error" in ln), "download failed")
-        echo(f"Playwright's download failed ({why}); looking for a system Chromium.")
+        echo(f"Playwright's download failed ({why[:120]}); looking for a system Chromium.")
     except subprocess.TimeoutExpired:
         echo(f"Playwright's download did not finish in {timeout_s} s; looking for a system Chromium.")
+    try:
+        paths.private_dir(_attempts_file().parent)
+        _attempts_file().write_text(json.dumps({"playwright_download": "failed"}))
+    except OSError:
+        pass
     if found := system_browser():
         echo(f"Using the system Chromium at {found}.")
         return True
@@ -151,8 +163,8 @@ def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int =
             echo("Installing Debian's chromium with apt (no recommends) ...")
             env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
             ok = subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env).returncode == 0 and subprocess.run(
-                sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env
-            ).returncode == 0
+                sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env,
+                stdout=subprocess.DEVNULL).returncode == 0
             if ok and (found := system_browser()):
                 echo(f"Installed Chromium at {found}.")
                 return True

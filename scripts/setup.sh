@@ -2,6 +2,7 @@
 # One-command set-up: virtual environment, the project, a browser (Playwright's, else the system's),
 # and, with WITH_XVFB=1, the virtual display the headed test needs. Safe and fast to re-run.
 set -euo pipefail
+export PIP_NO_INPUT=1
 cd "$(dirname "$0")/.."
 
 PY=${PYTHON:-python3}
@@ -22,7 +23,9 @@ extras=""; [ "$WITH_TEST" = 1 ] && extras="[test]"
 want="$(cat pyproject.toml)$extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing the project$extras into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
+  # (grep: some machines' pip configs name index folders that do not exist; pip warns about each)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras" 2>&1 \
+    | { grep -v "^WARNING: Location 'file:" || true; }
   printf '%s' "$want" > "$stamp"
 fi
 

@@ -1,0 +1,308 @@
+"""The commands. Options shared between commands are defined once; user errors are one sentence and exit 2.
+
+Heavy imports (Playwright, the engine) happen inside the commands, so `optout --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json as jsonlib
+import sys
+from pathlib import Path
+
+import click
+
+from assistant import __version__
+from assistant.watch import register as register_watch
+
+EXIT_USAGE = 2
+
+
+class Group(click.Group):
+    """Turns our UsageError and click's own usage errors into one sentence and exit code 2."""
+
+    def main(self, *args, **kwargs):
+        kwargs.setdefault("standalone_mode", True)
+        return super().main(*args, **kwargs)
+
+    def invoke(self, ctx):
+        from assistant.flows import FlowError
+        from assistant.settings import UsageError
+
+        try:
+            return super().invoke(ctx)
+        except (UsageError, FlowError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("Interrupted. The run folder keeps what was gathered so far (marked incomplete).", err=True)
+            ctx.exit(130)
+
+
+def _quiet_logging() -> None:
+    """loguru writes to the run's log file; the terminal gets the assistant's own short messages."""
+    from loguru import logger
+
+    logger.remove()
+
+
+# -- shared options ---------------------------------------------------------------------------------------------
+def platform_option(default: str = "all", allow_all: bool = True):
+    choices = ["facebook", "instagram"] + (["all"] if allow_all else [])
+    return click.option("--platform", "-p", type=click.Choice(choices), default=default, show_default=True,
+                        help="Which platform to handle.")
+
+
+def browser_options(f):
+    f = click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout "
+                     "(e.g. http://127.0.0.1:8765/scenario/eu-de). Env: OPTOUT_VIA.")(f)
+    f = click.option("--headless/--headed", default=None,
+                     help="Hide the browser, or show it (default: visible when a display exists).")(f)
+    f = click.option("--browser-path", metavar="PATH", help="The Chromium executable to use. Env: OPTOUT_BROWSER.")(f)
+    f = click.option("--profile", metavar="DIR", help="Folder of saved sessions (one per platform; private).")(f)
+    f = click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")(f)
+    f = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")(f)
+    f = click.option("--country", metavar="CC", help="Your country of residence, ISO code (DE, IT, US ...). "
+                     "Env: OPTOUT_COUNTRY.")(f)
+    f = click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt.")(f)
+    return f
+
+
+def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, **extra):
+    from assistant import browser, settings
+
+    settings.load_env_file()
+    if headless is None:
+        headless = True if settings.env("OPTOUT_HEADLESS") in ("1", "true", "yes") else not browser.display_available()
+    return settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
+                          profile=profile, country=country, lang=lang, browser_path=browser_path, **extra)
+
+
+def _person(s, quiet: bool = False):
+    from assistant.settings import has_terminal
+    from assistant.ui import Person
+
+    return Person(interactive=(not s.headless) and has_terminal(), quiet=quiet)
+
+
+def _print_outcome(outcome, as_json: bool, person) -> None:
+    if as_json:
+        click.echo(jsonlib.dumps(outcome.report, ensure_ascii=False, indent=2))
+        return
+    from assistant.summary import human_summary
+
+    click.echo(human_summary(outcome.report))
+
+
+def _remember(outcome, source: str) -> None:
+    """Verdicts go to the local history that `optout status` and `optout watch` read."""
+    from assistant import history
+
+    history.record_quietly(outcome.report, source)
+
+
+def _run(coro):
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        raise
+
+
+# -- the commands ----------------------------------------------------------------------------------------------
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="optout")
+def main() -> None:
+    """optout: ask Meta not to train its AI on your Facebook and Instagram posts.
+
+    A guided session in a visible browser. You log in yourself; the assistant finds the
+    "AI at Meta" box and its right-to-object link, opens the objection form, fills it in
+    and waits for YOU to confirm. Every step leaves evidence (screenshots, report, hashes).
+    It never types or stores a password and never sends a form without your confirmation.
+
+    \b
+    Start here:
+      optout demo                      the guided session against the built-in replica
+      optout check --country DE        is the objection offered to you?
+      optout object --email you@example.com --country DE
+    """
+
+
+@main.command()
+@platform_option()
+@browser_options
+def check(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang):
+    """Detect, per platform, whether Meta offers the AI objection in your region.
+
+    Exit code 0 when every platform is `available` or `not_offered`, 1 otherwise, 2 for bad input.
+    """
+    from assistant import session
+
+    _quiet_logging()
+    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang)
+    person = _person(s, quiet=False)
+    outcome = _run(session.run(s, "check", person))
+    _remember(outcome, "check")
+    _print_outcome(outcome, as_json, person)
+    sys.exit(outcome.exit_code)
+
+
+def reason_options(f):
+    f = click.option("--reason", metavar="TEXT", help="Your reason, in your own words. Env: OPTOUT_REASON.")(f)
+    f = click.option("--reason-file", metavar="FILE", help="A file holding your reason.")(f)
+    f = click.option("--reason-template", metavar="NAME",
+                     help="Start from a template (personal, creative, family) in the page's language.")(f)
+    return f
+
+
+@main.command("object")
+@platform_option()
+@browser_options
+@click.option("--email", metavar="E", help="The email Meta should answer. Env: OPTOUT_EMAIL.")
+@click.option("--replace-email", is_flag=True, help="Replace the form's prefilled email with --email.")
+@reason_options
+@click.option("--yes", is_flag=True, help="Send the filled form without asking (your explicit consent).")
+def object_(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, email,
+            replace_email, reason, reason_file, reason_template, yes):
+    """Object to Meta's AI training: check, open the form, pre-fill it, and wait for YOUR confirmation.
+
+    Nothing is sent until you confirm: click the form's Send button yourself, click the banner's
+    "Confirm and send", type yes in the terminal, or give --yes. When Meta emails a code, type it in
+    the browser or as one line on standard input.
+
+    Exit code 0 for submitted, awaiting_confirmation and not_offered; 1 otherwise; 2 for bad input.
+    """
+    from assistant import session
+
+    _quiet_logging()
+    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
+                  email=email, replace_email=replace_email, reason=reason, reason_file=reason_file,
+                  reason_template=reason_template, yes=yes)
+    person = _person(s)
+    _announce_reason(s, person)
+    outcome = _run(session.run(s, "object", person, objecting=True))
+    _remember(outcome, "object")
+    _print_outcome(outcome, as_json, person)
+    sys.exit(outcome.exit_code)
+
+
+def _announce_reason(s, person) -> None:
+    if s.reason and s.reason_source and s.reason_source.startswith("template"):
+        person.say(f"Using the reason {s.reason_source} as your words (edit it with --reason or --reason-file):")
+        person.say(f"  \"{s.reason}\"")
+
+
+@main.command()
+@platform_option(default="facebook", allow_all=False)
+@click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout.")
+@click.option("--browser-path", metavar="PATH", help="The Chromium executable to use.")
+@click.option("--profile", metavar="DIR", help="Folder of saved sessions (private).")
+def login(platform, via, browser_path, profile):
+    """Log in yourself in a visible browser; the assistant keeps the session (never the password)."""
+    from assistant.login import run_login
+
+    _quiet_logging()
+    s = _settings(platform, via, False, browser_path, profile, None, False, None, None)
+    sys.exit(_run(run_login(s, _person(s))))
+
+
+@main.command()
+@platform_option(default="all")
+@click.option("--profile", metavar="DIR", help="Folder of saved sessions.")
+def logout(platform, profile):
+    """Delete the saved session of a platform (or all)."""
+    from assistant.login import run_logout
+
+    s = _settings(platform, None, True, None, profile, None, False, None, None)
+    sys.exit(run_logout(s))
+
+
+@main.command()
+@click.option("--browser-path", metavar="PATH", help="Check this executable instead.")
+def doctor(browser_path):
+    """Say which browser will be used and why, whether a display exists, where things go, what is wrong."""
+    from assistant.doctor import doctor_report
+
+    code = doctor_report(browser_path)
+    sys.exit(code)
+
+
+@main.command("install-browser")
+@click.option("--quiet-if-present", is_flag=True, help="Do nothing (one line) when a browser is already there.")
+def install_browser(quiet_if_present):
+    """Make sure a Chromium exists: Playwright's download first, else the system's (Debian's via apt)."""
+    from assistant import browser
+
+    ok = browser.install_browser(echo=lambda m: click.echo(f"install-browser: {m}", err=True),
+                                 quiet_if_present=quiet_if_present)
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+def verify(run_dir: Path):
+    """Re-check a run folder's manifest: names any file added, missing or changed (exit 0 when intact)."""
+    from assistant.evidence import verify as verify_run
+    from assistant.settings import UsageError
+
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir} is not a folder.")
+    result = verify_run(run_dir)
+    click.echo(result.message)
+    for label, names in (("changed", result.changed), ("missing", result.missing), ("added", result.added)):
+        for name in names:
+            click.echo(f"  {label}: {name}")
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.option("--last", is_flag=True, help="Print the latest run's report path only.")
+@click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
+def runs(last, evidence_dir):
+    """List past runs: time, platforms, verdicts, whether anything was submitted, folder."""
+    from assistant import paths
+    from assistant.evidence import list_runs
+    from assistant.settings import load_env_file
+
+    load_env_file()
+    from assistant.settings import env
+
+    root = Path(evidence_dir or env("OPTOUT_EVIDENCE_DIR") or paths.runs_dir())
+    found = list_runs(root) if root.is_dir() else []
+    if not found:
+        click.echo(f"No runs yet in {root}.")
+        return
+    if last:
+        report = found[0].path / "report.html"
+        click.echo(report if report.exists() else found[0].path)
+        return
+    for r in found:
+        verdicts = ", ".join(f"{p}: {v}" for p, v in r.verdicts.items()) or "-"
+        flag = "" if r.complete else f"  [{r.status}]"
+        click.echo(f"{r.time or '?':24} {r.command or '?':8} {verdicts:50} "
+                   f"{'submitted' if r.submitted else '':9} {r.path}{flag}")
+
+
+@main.command()
+@click.option("--region", default="eu-en", show_default=True, metavar="SCENARIO",
+              help="Replica scenario: a preset (eu-de, eu-it, uk, br, us ...) or key=value,... (see README).")
+@click.option("--lang", metavar="xx", help="Language of the replica's pages (overrides the preset's).")
+@click.option("--yes", is_flag=True, help="Complete the objection without asking (the replica only).")
+@click.option("--headless/--headed", default=None, help="Hide or show the browser (default: visible if possible).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
+@platform_option()
+def demo(region, lang, yes, headless, as_json, evidence_dir, platform):
+    """The guided session against the built-in replica of Meta's pages (nothing leaves this machine)."""
+    from assistant.demo import run_demo
+
+    _quiet_logging()
+    sys.exit(run_demo(region=region, lang=lang, yes=yes, headless=headless, as_json=as_json,
+                      evidence_dir=evidence_dir, platform=platform))
+
+
+register_watch(main)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

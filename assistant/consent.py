@@ -1,0 +1,155 @@
+"""The person's consent: the single gate to submission. The only module that presses a form's send button.
+
+Consent is one of: `--yes` on the command line, "yes" typed in the terminal, the person's click on the
+in-page banner's button, or the person's own click on the form's button. Without any of these the form is
+left filled in and nothing is sent (status awaiting_confirmation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+
+BANNER_JS = r"""
+(text) => {
+  if (window.top !== window || document.getElementById === undefined) return;
+  const old = document.querySelector('optout-consent-banner'); if (old) old.remove();
+  const host = document.createElement('optout-consent-banner');
+  host.style.cssText = 'position:fixed;left:0;right:0;bottom:0;z-index:2147483647;';
+  const root = host.attachShadow({mode: 'open'});
+  root.innerHTML = `<style>
+    .bar{font:15px/1.4 system-ui,sans-serif;background:#111827;color:#fff;padding:14px 20px;display:flex;
+      gap:16px;align-items:center;box-shadow:0 -4px 16px rgba(0,0,0,.35);border-top:4px solid #f59e0b}
+    .msg{flex:1} b{color:#fbbf24} button{font:600 15px system-ui,sans-serif;border:0;border-radius:6px;
+      padding:10px 16px;cursor:pointer} .ok{background:#22c55e;color:#052e16} .no{background:#374151;color:#fff}
+  </style><div class="bar" role="dialog" aria-label="optout-assistant confirmation">
+    <div class="msg"><b>optout-assistant:</b> ${text.message}</div>
+    <button class="ok" type="button">${text.confirm}</button><button class="no" type="button">${text.cancel}</button>
+  </div>`;
+  root.querySelector('.ok').addEventListener('click', () => { host.remove(); window.optoutConsent('confirm'); });
+  root.querySelector('.no').addEventListener('click', () => { host.remove(); window.optoutConsent('cancel'); });
+  document.documentElement.appendChild(host);
+}
+"""
+
+BANNER_TEXT = {
+    "message": "Review this form. Click Send yourself, or confirm in the terminal.",
+    "confirm": "Confirm and send",
+    "cancel": "Not now",
+}
+
+
+class StdinLines:
+    """One daemon thread reads standard input for the whole process, so a pending question never blocks exit."""
+
+    _instance: StdinLines | None = None
+
+    def __init__(self) -> None:
+        self._lines: asyncio.Queue[str | None] | None = None
+        self._loop = None
+
+    @classmethod
+    def get(cls) -> StdinLines:
+        if cls._instance is None:
+            cls._instance = StdinLines()
+        return cls._instance
+
+    def _ensure(self) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        if self._lines is None or self._loop is not loop:
+            self._lines, self._loop = asyncio.Queue(), loop
+            queue = self._lines
+
+            def pump() -> None:
+                for line in sys.stdin:
+                    loop.call_soon_threadsafe(queue.put_nowait, line.rstrip("\n"))
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+            threading.Thread(target=pump, daemon=True, name="optout-stdin").start()
+        return self._lines
+
+    async def readline(self) -> str | None:
+        """The next line, or None at the end of input."""
+        return await self._ensure().get()
+
+
+class Consent:
+    """Asks, waits, and (only when confirmed) presses the form's button."""
+
+    def __init__(self, yes: bool, terminal: bool, visible: bool, timeout_s: float, person,
+                 code_provider=None) -> None:
+        self.yes, self.terminal, self.visible, self.timeout_s, self.person = yes, terminal, visible, timeout_s, person
+        self.code_provider = code_provider  # the demo reads the replica's mailbox; real runs ask the person
+        self._terminal_lock = asyncio.Lock()
+
+    @property
+    def can_ask(self) -> bool:
+        return self.yes or self.terminal or self.visible
+
+    async def obtain(self, page, platform: str, summary: str) -> str:
+        """'confirm' (send it for me), 'self' (the person pressed the form's button), or 'declined'/'timeout'."""
+        if self.yes:
+            self.person.say(f"{platform.capitalize()}: --yes given: sending the filled form.")
+            return "confirm"
+        if not (self.terminal or self.visible):
+            return "no-channel"
+        loop = asyncio.get_running_loop()
+        decided: asyncio.Future[str] = loop.create_future()
+
+        def decide(value: str) -> None:
+            if not decided.done():
+                decided.set_result(value)
+
+        waiters: list[asyncio.Task] = []
+        if self.visible:
+            await page.expose_function("optoutConsent", lambda v: decide("confirm" if v == "confirm" else "declined"))
+            await page.evaluate(BANNER_JS, BANNER_TEXT)
+            page.on("request", lambda r: decide("self") if r.method == "POST" and r.frame == page.main_frame else None)
+        if self.terminal:
+            waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide)))
+        self.person.say(f"{platform.capitalize()}: the form is filled in. Review it"
+                        + (" in the browser" if self.visible else "") + ". Nothing is sent without your yes.")
+        try:
+            with self.person.waiting(f"Waiting for your confirmation on {platform.capitalize()} ..."):
+                return await asyncio.wait_for(decided, timeout=self.timeout_s)
+        except asyncio.TimeoutError:
+            return "timeout"
+        finally:
+            for w in waiters:
+                w.cancel()
+            if self.visible:
+                await _quietly(page.evaluate("() => { const b = document.querySelector('optout-consent-banner');"
+                                             " if (b) b.remove(); }"))
+
+    async def _ask_terminal(self, platform: str, summary: str, decide) -> None:
+        async with self._terminal_lock:
+            self.person.console.print(summary)
+            self.person.console.print(f"Send this objection to {platform.capitalize()} now? Type yes to send, "
+                                      "anything else to leave it unsent: ", end="")
+            line = await StdinLines.get().readline()
+            decide("confirm" if (line or "").strip().lower() in ("y", "yes", "ja", "oui", "sí", "si", "sim", "tak")
+                   else "declined")
+
+    async def read_code(self, platform: str) -> str | None:
+        """The emailed code, typed as one line on standard input (with or without a terminal)."""
+        if self.code_provider and (code := self.code_provider(platform)):
+            self.person.say(f"{platform.capitalize()}: demo mailbox: Meta's code is {code}; typing it for you.")
+            return code
+        if self.terminal:
+            self.person.console.print(f"{platform.capitalize()}: Meta emailed you a code. Type it here (or in the "
+                                      "browser): ", end="")
+        line = await StdinLines.get().readline()
+        return line.strip() if line and line.strip() else None
+
+    @staticmethod
+    async def press(button) -> None:
+        """The one place a submission button is pressed, and only after consent was obtained."""
+        await button.click()
+
+
+async def _quietly(awaitable) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 - the page may have navigated away
+        pass

@@ -1,0 +1,50 @@
+"""`optout demo`: the guided session against the built-in replica (nothing leaves this machine)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+
+def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as_json: bool,
+             evidence_dir: str | None, platform: str) -> int:
+    from assistant import browser, session, settings
+    from assistant.replica.scenarios import Scenario
+    from assistant.replica.server import ReplicaServer
+    from assistant.summary import human_summary
+    from assistant.ui import Person
+
+    settings.load_env_file()
+    spec = region + (f",lang={lang}" if lang else "")
+    try:
+        scenario = Scenario.parse(spec)
+    except ValueError as exc:
+        raise settings.UsageError(f"Unknown demo scenario {spec!r}: {exc}") from None
+    if headless is None:
+        headless = not browser.display_available()
+    with ReplicaServer() as server:
+        via = server.scenario_url(spec)
+        s = settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
+                           country=scenario.region, lang=scenario.lang, email=scenario.email,
+                           reason_template="personal", yes=yes)
+        person = Person(interactive=(not headless) and settings.has_terminal())
+        person.say(f"Demo against the built-in replica of Meta's pages (scenario {spec}: region {scenario.region}, "
+                   f"language {scenario.lang}); nothing leaves this machine.")
+        person.say("The browser is " + ("headless (no display found; run under xvfb-run or on a desktop to see it)"
+                                        if headless else "visible: watch it work."))
+        person.say("Demo reason: the 'personal' template. In a real run you give your own words (--reason).")
+
+        def mailbox(platform_name: str) -> str | None:
+            mails = [m for m in server.outbox if m.get("platform") in (platform_name, None)]
+            return str(mails[-1]["code"]) if mails else None
+
+        outcome = asyncio.run(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
+    if as_json:
+        click.echo(json.dumps(outcome.report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(human_summary(outcome.report))
+        if outcome.run:
+            click.echo(f"Open the report: {outcome.run.path / 'report.html'}")
+    return outcome.exit_code

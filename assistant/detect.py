@@ -1,0 +1,202 @@
+"""Reading a page: where we are (destination, wall, dialog), and whether an AI objection link is offered.
+
+One in-page snapshot gathers links (accessible name, absolute href, visibility, the text around them),
+headings, dialogs and password fields; the decisions are made here in Python against flows/ data, so a
+changed label is a data change. Never by class names: Meta's are hashed and change with every build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from assistant.flows import Labels, Meta, label_matches, normalise, text_contains
+
+SNAPSHOT_JS = r"""
+() => {
+  const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
+  const visible = (el) => { const r = el.getClientRects(); const st = getComputedStyle(el);
+    return r.length > 0 && st.visibility !== 'hidden' && st.display !== 'none' && Number(st.opacity) !== 0; };
+  const nameOf = (el) => norm(el.getAttribute('aria-label') || el.innerText || el.textContent || el.value || '');
+  const contextOf = (a) => {
+    let node = a.parentElement;
+    while (node && node !== document.body && norm(node.innerText).length < 160) node = node.parentElement;
+    node = node || document.body;
+    const text = norm(node.innerText || node.textContent);
+    if (text.length <= 1400) return text;
+    const range = document.createRange();
+    range.setStart(node, 0); range.setEndBefore(a);
+    const at = norm(range.toString()).length;
+    return text.slice(Math.max(0, at - 700), at + 700);
+  };
+  const links = [...document.querySelectorAll('a[href]')].map((a, i) => ({
+    i, text: norm(a.innerText || a.textContent) || nameOf(a), name: nameOf(a), href: a.href, visible: visible(a),
+    context: contextOf(a)}));
+  const headings = [...document.querySelectorAll('h1,h2,h3,h4,[role=heading]')]
+    .filter(visible).map((h) => norm(h.innerText)).filter(Boolean).slice(0, 60);
+  const dialogs = [...document.querySelectorAll('[role=dialog],[role=alertdialog],dialog[open],[aria-modal=true]')]
+    .filter(visible).map((d) => ({name: norm(d.getAttribute('aria-label') || ''), text: norm(d.innerText).slice(0, 600),
+      buttons: [...d.querySelectorAll('button,[role=button]')].map(nameOf)}));
+  const passwords = [...document.querySelectorAll('input[type=password]')].filter(visible).length;
+  const alerts = [...document.querySelectorAll('[role=alert]')].filter(visible).map((e) => norm(e.innerText)).filter(Boolean);
+  const body = norm(document.body ? document.body.innerText : '');
+  return {url: location.href, title: document.title, lang: document.documentElement.lang || '',
+          links, headings, dialogs, passwords, alerts, text: body.slice(0, 4000), text_length: body.length};
+}
+"""
+
+OUTLINE_JS = r"""
+([index, boxColor, linkColor]) => {
+  const a = document.querySelectorAll('a[href]')[index];
+  if (!a) return false;
+  let box = a.parentElement;
+  while (box && box !== document.body && (box.innerText || '').replace(/\s+/g, ' ').trim().length < 160) box = box.parentElement;
+  a.setAttribute('data-optout-outline', '1');
+  a.style.outline = `4px solid ${linkColor}`; a.style.outlineOffset = '2px';
+  if (box && box !== document.body) { box.setAttribute('data-optout-outline', '1');
+    box.style.outline = `3px dashed ${boxColor}`; box.style.outlineOffset = '6px'; }
+  a.scrollIntoView({block: 'center'});
+  return true;
+}
+"""
+
+
+@dataclass
+class Link:
+    index: int
+    text: str  # what the person sees
+    name: str  # the accessible name (aria-label first), e.g. "object (Opens in a new tab)"
+    href: str
+    context: str
+    visible: bool
+
+    def says(self, words: list[str]) -> bool:
+        return label_matches(self.text, words) or label_matches(self.name, words)
+
+    def as_json(self) -> dict:
+        return {"text": self.text, "href": self.href}
+
+
+@dataclass
+class PageFacts:
+    url: str
+    title: str
+    lang: str
+    links: list[Link]
+    headings: list[str]
+    dialogs: list[dict]
+    passwords: int
+    alerts: list[str]
+    text: str
+    text_length: int
+
+
+@dataclass
+class Detection:
+    ai_link: Link | None
+    box_text: str | None
+    lookalikes: list[Link] = field(default_factory=list)
+    why: str = ""
+
+
+async def snapshot(page) -> PageFacts:
+    raw = await page.evaluate(SNAPSHOT_JS)
+    links = [Link(x["i"], x["text"], x["name"], x["href"], x["context"], x["visible"]) for x in raw.pop("links")]
+    return PageFacts(links=links, **raw)
+
+
+def page_language(facts: PageFacts, labels: Labels) -> str | None:
+    lang = (facts.lang or "").split("-")[0].lower()
+    return lang if lang in labels.languages else None
+
+
+def _form_path(href: str) -> str:
+    u = urlsplit(href)
+    host = (u.hostname or "").lower()
+    host = host[4:] if host.startswith("www.") else host
+    return f"{host}{u.path.rstrip('/')}"
+
+
+def _matches_form(href: str, forms: list[str]) -> bool:
+    """A known form address, on any subdomain of its host (fr-fr.facebook.com, m.facebook.com ...)."""
+    path = _form_path(href)
+    return any(path == f or path.endswith("." + f) for f in forms)
+
+
+def is_contact_form(href: str) -> bool:
+    return bool(re.search(r"/(help/)?contact/\d+", urlsplit(href).path))
+
+
+def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
+    """Is an AI objection link offered on this page? Known form addresses first, then text and context."""
+    lang = page_language(facts, labels)
+    object_words = labels.words("object_link", lang)
+    ai_words = labels.words("ai_at_meta", lang)
+    phrase_words = labels.words("object_phrase", lang)
+    lookalikes: list[Link] = []
+    candidates: list[tuple[int, Link, str]] = []
+    for link in facts.links:
+        if not link.visible:
+            continue
+        if _matches_form(link.href, meta.forms.lookalikes):
+            lookalikes.append(link)
+            continue
+        if _matches_form(link.href, meta.forms.ai_objection):
+            candidates.append((2, link, "links to a known AI objection form"))
+        elif (is_contact_form(link.href) and link.says(object_words)
+              and text_contains(link.context, ai_words) and text_contains(link.context, phrase_words)):
+            candidates.append((1, link, "an objection link in the AI at Meta box (unlisted form address)"))
+        elif link.says(object_words) and text_contains(link.context, phrase_words):
+            lookalikes.append(link)
+    if not candidates:
+        why = "no link to an AI objection form"
+        if lookalikes:
+            why += f"; {len(lookalikes)} generic objection link(s) that are not the AI objection"
+        return Detection(None, None, lookalikes, why)
+    candidates.sort(key=lambda c: -c[0])
+    _, best, why = candidates[0]
+    return Detection(best, best.context, lookalikes, why)
+
+
+def recognised(facts: PageFacts, labels: Labels, key: str) -> bool:
+    """The page is the destination named by a label key: a heading or the title says so."""
+    words = labels.words(key)
+    return any(label_matches(h, words) for h in facts.headings) or label_matches(facts.title, words) or any(
+        text_contains(h, words) for h in facts.headings[:3])
+
+
+def cookie_dialog(facts: PageFacts, labels: Labels) -> str | None:
+    """The decline button's name, when a cookie dialog is showing."""
+    for dialog in facts.dialogs:
+        if text_contains(dialog["name"] + " " + dialog["text"], labels.words("cookie_dialog")):
+            decline = labels.words("decline_cookies")
+            return next((b for b in dialog["buttons"] if label_matches(b, decline)), None) or ""
+    return None
+
+
+def login_wall(facts: PageFacts, labels: Labels, url_parts: list[str]) -> bool:
+    if any(part in facts.url for part in url_parts) and facts.passwords:
+        return True
+    return facts.passwords > 0 and text_contains(facts.text[:1500], labels.words("login_button"))
+
+
+def checkpoint(facts: PageFacts, labels: Labels, url_parts: list[str]) -> bool:
+    if any(part in facts.url for part in url_parts):
+        return True
+    return any(label_matches(h, labels.words("checkpoint")) for h in facts.headings)
+
+
+def unavailable(facts: PageFacts, labels: Labels) -> bool:
+    return text_contains(" ".join(facts.headings) + " " + facts.text[:800], labels.words("unavailable"))
+
+
+def candidate_predicate(meta: Meta) -> tuple[str, list[str]]:
+    """JS predicate (and its argument) that turns true once any link to a contact form is on the page."""
+    js = """(forms) => [...document.querySelectorAll('a[href]')].some(a => /\\/(help\\/)?contact\\/\\d+/.test(a.pathname)
+        || forms.some(f => a.href.includes(f)))"""
+    return js, [f.split("/", 1)[1] for f in meta.forms.ai_objection]
+
+
+def normalised(text: str) -> str:
+    return normalise(text)

@@ -1,0 +1,362 @@
+"""Walking a flow: route steps, walls and dialogs, the destination, and the verdict. No Meta strings here.
+
+The engine asks flows/ what to look for, browser.py how to reach a page, detect.py what a page shows, and
+hands every page it reaches to the evidence recorder. A fault ends in a clear status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant import browser as nav
+from assistant import detect
+from assistant.flows import Flow, Labels, Meta, Route, Step, label_matches, normalise
+from assistant.settings import Timeouts
+
+CHECK_STATUSES = ("available", "not_offered", "login_required", "blocked", "unknown", "error")
+OBJECT_STATUSES = ("submitted", "awaiting_confirmation", "rejected")
+ALL_STATUSES = CHECK_STATUSES + OBJECT_STATUSES
+
+RECOGNISE_JS = r"""
+(words) => {
+  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"')
+    .replace(/\s+/g, ' ').trim().toLowerCase();
+  const seen = [...document.querySelectorAll('h1,h2,h3,h4,[role=heading]')].map(h => norm(h.innerText));
+  seen.push(norm(document.title));
+  return seen.some(h => words.some(w => h === w || h.startsWith(w + ' ') || h.includes(w)));
+}
+"""
+
+
+class Recorder(Protocol):
+    """Where every page reached goes (evidence.py's run folder, through session.py)."""
+
+    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+                      highlights: list[str] | None = None, status: str | None = None) -> str | None: ...
+
+
+class Person(Protocol):
+    """How the engine talks to the person (terminal and browser), see consent.py."""
+
+    interactive: bool
+
+    def say(self, message: str) -> None: ...
+
+    async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool: ...
+
+
+@dataclass
+class Result:
+    platform: str
+    status: str
+    detail: str
+    object_link: dict | None = None
+    evidence: list[str] = field(default_factory=list)
+    route: str | None = None
+    region: dict | None = None
+    form: dict | None = None
+    confirmation: dict | None = None
+    next_steps: list[str] = field(default_factory=list)
+    box_text: str | None = None
+
+    def as_json(self) -> dict:
+        out = {"platform": self.platform, "status": self.status, "object_link": self.object_link,
+               "detail": self.detail, "evidence": self.evidence}
+        for key in ("route", "region", "form", "confirmation", "box_text"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.next_steps:
+            out["next_steps"] = self.next_steps
+        return out
+
+
+class Stop(Exception):
+    """Ends a route: status and one sentence."""
+
+    def __init__(self, status: str, detail: str, retry_route: bool = False) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.retry_route = status, detail, retry_route
+
+
+class RouteBroken(Exception):
+    """A step of this route cannot be taken (a link is missing): the next route may still work."""
+
+
+def describe_error(exc: BaseException, timeout_s: float) -> tuple[str, str]:
+    """Playwright's errors in plain words."""
+    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    name = exc.__class__.__name__
+    if name == "TimeoutError" or "Timeout" in text:
+        return "error", f"A page took longer than {timeout_s:g} s to answer (slow network or page)."
+    if "closed" in text.lower() or "crash" in text.lower() or "Target" in text:
+        return "error", "The browser closed unexpectedly."
+    if "net::" in text:
+        code = text.split("net::", 1)[1].split()[0]
+        return "error", f"The page could not be loaded ({code}): the network or Meta's server failed."
+    return "error", f"The browser reported an error: {text[:160]}"
+
+
+class Engine:
+    def __init__(self, labels: Labels, meta: Meta, recorder: Recorder, person: Person,
+                 timeouts: Timeouts, lang: str | None = None) -> None:
+        self.labels, self.meta, self.recorder, self.person = labels, meta, recorder, person
+        self.t, self.lang = timeouts, lang
+        self.evidence: dict[str, list[str]] = {}
+        self.failed: dict[str, Stop] = {}  # URL -> how it failed: later routes do not wait on it again
+
+    # -- public ------------------------------------------------------------------------------------------
+    async def check(self, page, flow: Flow) -> tuple[Result, detect.Detection | None]:
+        """Walk the routes in order until one reaches a recognised destination; give the verdict."""
+        failures: list[Stop] = []
+        broken: list[str] = []
+        for route in flow.ordered_routes():
+            for _attempt in range(3):  # a wall the person got past restarts the route
+                try:
+                    await self._walk(page, flow, route)
+                    return await self._verdict(page, flow, route)
+                except Stop as stop:
+                    if stop.retry_route:
+                        continue
+                    if stop.status in ("login_required", "blocked"):
+                        return self._result(flow, stop.status, stop.detail, route), None
+                    failures.append(stop)
+                    break
+                except RouteBroken as exc:
+                    broken.append(f"{route.description}: {exc}")
+                    break
+                except detect_errors() as exc:
+                    status, detail = describe_error(exc, self.t.nav_s)
+                    failures.append(Stop(status, detail))
+                    if not await self._alive(page):
+                        return self._result(flow, status, detail, route), None
+                    break
+        if failures:
+            worst = next((f for f in failures if f.status == "error"), failures[0])
+            return self._result(flow, worst.status, worst.detail, None), None
+        detail = "None of the routes to the Privacy Policy could be followed (the layout may have changed)"
+        if broken:
+            detail += f": {broken[0]}"
+        return self._result(flow, "unknown", detail + ".", None), None
+
+    # -- routes ------------------------------------------------------------------------------------------
+    async def _walk(self, page, flow: Flow, route: Route) -> None:
+        for step in route.steps:
+            if step.open:
+                url = flow.start if step.open == "start" else step.open
+                await self._open(page, flow, url, self._page_name(url, flow))
+            elif step.follow:
+                link = await self._find_link(page, step)
+                if link is None:
+                    if step.optional:
+                        continue
+                    raise RouteBroken(f"no '{self.labels.words(step.follow, self.lang)[0]}' link on {page.url}")
+                await self._open(page, flow, link.href, step.follow.replace("_", "-"))
+            else:
+                await self._press(page, step)
+                await nav.settle(page, self._ms(self.t.nav_s))
+                await self._arrive(page, flow, step.press or "page", None)
+
+    async def _open(self, page, flow: Flow, url: str, name: str) -> None:
+        if url in self.failed:
+            raise self.failed[url]
+        try:
+            response = await nav.goto(page, url, self._ms(self.t.nav_s))
+            await self._arrive(page, flow, name, response)
+        except Stop as stop:
+            if not stop.retry_route and stop.status in ("error", "unknown"):
+                self.failed[url] = stop
+            raise
+        except detect_errors() as exc:
+            if await self._alive(page):
+                self.failed[url] = Stop(*describe_error(exc, self.t.nav_s))
+            raise
+
+    async def _arrive(self, page, flow: Flow, name: str, response) -> detect.PageFacts:
+        """Every page reached: the cookie dialog, walls, faults, then the evidence screenshot."""
+        facts = await detect.snapshot(page)
+        decline = detect.cookie_dialog(facts, self.labels)
+        if decline is not None:
+            await self._decline_cookies(page, flow, decline)
+            facts = await detect.snapshot(page)
+        if detect.checkpoint(facts, self.labels, flow.checkpoint_url_parts):
+            await self._shot(page, flow.platform, "security-check", status="blocked")
+            if await self.person.wait_for_wall(page, flow.platform, "checkpoint", self.t.login_s,
+                                               lambda f: detect.checkpoint(f, self.labels, flow.checkpoint_url_parts)):
+                raise Stop("blocked", "", retry_route=True)
+            raise Stop("blocked", f"{flow.name} asks for a security check (\"Confirm it's you\"); complete it in "
+                                  f"a visible browser (optout login --platform {flow.platform}) and run again.")
+        if detect.login_wall(facts, self.labels, flow.login_url_parts):
+            await self._shot(page, flow.platform, "login-wall", status="login_required")
+            if await self.person.wait_for_wall(page, flow.platform, "login", self.t.login_s,
+                                               lambda f: detect.login_wall(f, self.labels, flow.login_url_parts)):
+                raise Stop("login_required", "", retry_route=True)
+            raise Stop("login_required", f"{flow.name} asks you to log in first: run "
+                                         f"`optout login --platform {flow.platform}` (or run with a visible browser).")
+        status = response.status if response is not None else 200
+        if status >= 400:
+            await self._shot(page, flow.platform, f"{name}-http-{status}", status="error")
+            if detect.unavailable(facts, self.labels):
+                raise Stop("unknown", f"{flow.name} answered {status} at {page.url} and says the page is not "
+                                      f"available.")
+            raise Stop("error", f"{flow.name} answered with HTTP {status} at {page.url}.")
+        if facts.text_length == 0 and not facts.links:
+            await self._shot(page, flow.platform, f"{name}-blank", status="unknown")
+            raise Stop("unknown", f"The page at {page.url} came back blank.")
+        await self._shot(page, flow.platform, name)
+        return facts
+
+    async def _decline_cookies(self, page, flow: Flow, decline: str) -> None:
+        words = [decline] if decline else self.labels.words("decline_cookies", self.lang)
+        dialog = page.get_by_role("dialog")
+        for word in words:
+            button = dialog.get_by_role("button", name=word, exact=True)
+            if await button.count():
+                await self._shot(page, flow.platform, "cookie-dialog",
+                                            highlights=[f"button '{word}'"])
+                try:
+                    await button.first.click(timeout=self._ms(self.t.recognise_s))
+                    await dialog.first.wait_for(state="hidden", timeout=self._ms(self.t.recognise_s))
+                except detect_errors() as exc:
+                    if not await self._alive(page):
+                        raise
+                    raise Stop("unknown", f"{flow.name}'s cookie dialog did not close after '{word}' was "
+                                          "pressed.") from exc
+                self.person.say(f"{flow.name}: declined optional cookies.")
+                return
+        raise Stop("unknown", f"{flow.name} shows a cookie dialog without a recognisable 'decline' button.")
+
+    async def _find_link(self, page, step: Step) -> detect.Link | None:
+        """A link by its label (page language first) or, failing that, by a part of its address."""
+        words = self.labels.words(step.follow, self.lang)
+        deadline = asyncio.get_running_loop().time() + (self.t.recognise_s if not step.optional else 1.0)
+        while True:
+            facts = await detect.snapshot(page)
+            visible = [lk for lk in facts.links if lk.visible]
+            by_both = [lk for lk in visible if lk.says(words) and step.href and step.href in lk.href]
+            by_label = [lk for lk in visible if lk.says(words)]
+            by_href = [lk for lk in visible if step.href and step.href in lk.href]
+            found = (by_both or by_label or by_href or [None])[0]
+            if found or asyncio.get_running_loop().time() > deadline:
+                return found
+            await self._next_change(page, deadline)
+
+    async def _press(self, page, step: Step) -> None:
+        words = self.labels.words(step.press, self.lang)
+        for word in words:
+            button = page.get_by_role("button", name=word)
+            if await button.count():
+                await button.first.click()
+                return
+        raise RouteBroken(f"no '{words[0]}' button on {page.url}")
+
+    # -- the destination ---------------------------------------------------------------------------------------
+    async def _verdict(self, page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
+        key = {"policy": "policy_heading", "privacy_center": "privacy_center_heading",
+               "ai_topic": "ai_topic_heading"}[route.lands_on]
+        words = [normalise(w) for w in self.labels.words(key)]
+        try:
+            await page.wait_for_function(RECOGNISE_JS, arg=words, timeout=self._ms(self.t.recognise_s), polling=100)
+        except detect_errors() as exc:
+            if not await self._alive(page):
+                raise
+            facts = await detect.snapshot(page)
+            await self._shot(page, flow.platform, "unrecognised-page", status="unknown")
+            if detect.unavailable(facts, self.labels):
+                raise Stop("unknown", f"{flow.name} says the page at {page.url} is not available.") from exc
+            raise Stop("unknown", f"The page at {page.url} is not the {route.lands_on.replace('_', ' ')} the flow "
+                                  f"expects (Meta may have changed it).") from exc
+        facts = await detect.snapshot(page)
+        found = detect.classify(facts, self.labels, self.meta)
+        if found.ai_link is None:
+            js, arg = detect.candidate_predicate(self.meta)
+            try:  # the box may be rendered late by the page's scripts
+                await page.wait_for_function(js, arg=arg, timeout=self._ms(self.t.late_s), polling=100)
+                facts = await detect.snapshot(page)
+                found = detect.classify(facts, self.labels, self.meta)
+            except detect_errors():
+                if not await self._alive(page):
+                    raise
+        where = f"the {route.lands_on.replace('_', ' ')} page, reached via {route.description}"
+        if route.last_resort:
+            where += " (its direct address: the links to it were not found)"
+        if found.ai_link:
+            link = found.ai_link
+            await page.evaluate(detect.OUTLINE_JS, [link.index, "#f59e0b", "#dc2626"])
+            await self._shot(
+                page, flow.platform, "ai-box-found", texts={"box": found.box_text or "", "link": link.text,
+                                                             "href": link.href},
+                highlights=[f"AI at Meta box", f"link '{link.text}'"], status="available")
+            return self._result(flow, "available", f"The AI at Meta box offers the objection link "
+                                f"'{link.text}' ({link.href}) on {where}.", route,
+                                object_link=link.as_json(), box_text=found.box_text), found
+        texts = {"lookalikes": "; ".join(f"{lk.text} -> {lk.href}" for lk in found.lookalikes)} if found.lookalikes \
+            else None
+        await self._shot(page, flow.platform, "no-ai-objection", texts=texts, status="not_offered")
+        extra = f" ({len(found.lookalikes)} generic objection link(s) are not the AI objection)" \
+            if found.lookalikes else ""
+        return self._result(flow, "not_offered", f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
+                                                 f"objection link there{extra}.", route), found
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    async def _shot(self, page, platform: str, name: str, texts: dict | None = None,
+                    highlights: list[str] | None = None, status: str | None = None) -> str | None:
+        shot = await self.recorder.capture(page, platform, name, texts=texts, highlights=highlights, status=status)
+        if shot:
+            self.evidence.setdefault(platform, []).append(shot)
+        return shot
+
+    def _result(self, flow: Flow, status: str, detail: str, route: Route | None, **kw) -> Result:
+        return Result(flow.platform, status, detail, evidence=list(self.evidence.get(flow.platform, [])),
+                      route=route.name if route else None, **kw)
+
+    def _page_name(self, url: str, flow: Flow) -> str:
+        if url == flow.start:
+            return "settings"
+        from urllib.parse import urlsplit
+
+        u = urlsplit(url)
+        return (u.hostname or "page").split(".")[0] + "-" + (u.path.strip("/").replace("/", "-") or "home")
+
+    async def _next_change(self, page, deadline: float) -> None:
+        """Wait for the DOM to change (or the deadline): no fixed sleeps."""
+        remaining = max(0.05, deadline - asyncio.get_running_loop().time())
+        try:
+            await page.wait_for_function(
+                "(n) => document.querySelectorAll('a[href]').length !== n",
+                arg=await page.evaluate("document.querySelectorAll('a[href]').length"),
+                timeout=self._ms(remaining), polling=100)
+        except detect_errors():
+            pass
+
+    async def _alive(self, page) -> bool:
+        try:
+            await page.evaluate("1")
+            return True
+        except Exception:  # noqa: BLE001 - any failure means the page or browser is gone
+            return False
+
+    @staticmethod
+    def _ms(seconds: float) -> float:
+        return seconds * 1000
+
+
+def detect_errors() -> tuple[type[BaseException], ...]:
+    from playwright.async_api import Error as PlaywrightError
+
+    return (PlaywrightError,)
+
+
+def region_verdict(country: str | None, status: str, regions) -> dict | None:
+    """Whether the objection is expected in the person's country, and a mismatch with what was seen."""
+    if not country:
+        return None
+    expected = regions.expected(country)
+    mismatch = (expected and status == "not_offered") or (not expected and status == "available")
+    note = regions.note(country)
+    if mismatch and expected:
+        note = f"Meta should offer the objection in {country}, but it was not offered to this account. " + note
+    elif mismatch:
+        note = f"The objection was offered although it is not expected in {country}. " + note
+    return {"country": country, "expected": expected, "mismatch": mismatch, "note": note}

@@ -1,0 +1,289 @@
+"""Flow files (flows/*.toml) loaded into typed, validated objects.
+
+A broken flow file is a clear error naming the file, the field and the line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from assistant import paths
+
+PLATFORMS = ("facebook", "instagram")
+SUPPORTED_VERSION = 1
+
+
+class FlowError(ValueError):
+    """A flow file is broken: the message names the file, field and line."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Model):
+    open: str | None = None
+    follow: str | None = None
+    press: str | None = None
+    href: str | None = None
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Step:
+        actions = [a for a in ("open", "follow", "press") if getattr(self, a)]
+        if len(actions) != 1:
+            raise ValueError("a step takes exactly one of open, follow, press")
+        return self
+
+    @property
+    def action(self) -> str:
+        return "open" if self.open else "follow" if self.follow else "press"
+
+
+class Route(_Model):
+    name: str
+    description: str
+    lands_on: Literal["policy", "privacy_center", "ai_topic"]
+    last_resort: bool = False
+    steps: list[Step]
+
+
+class Flow(_Model):
+    version: int
+    platform: Literal["facebook", "instagram"]
+    name: str
+    start: str
+    login: str
+    login_url_parts: list[str]
+    checkpoint_url_parts: list[str]
+    routes: list[Route]
+    alternatives: dict[str, str] = {}
+
+    def ordered_routes(self) -> list[Route]:
+        return [r for r in self.routes if not r.last_resort] + [r for r in self.routes if r.last_resort]
+
+
+class Labels(_Model):
+    version: int
+    languages: list[str]
+    labels: dict[str, dict[str, list[str]]]
+
+    def words(self, key: str, lang: str | None = None) -> list[str]:
+        """The label in one language first (when given), then in all the others."""
+        table = self.labels[key]
+        first = table.get(lang, []) if lang else []
+        return first + [w for lg, ws in table.items() if lg != lang for w in ws]
+
+
+class Hosts(_Model):
+    suffixes: list[str]
+
+
+class Forms(_Model):
+    ai_objection: list[str]
+    lookalikes: list[str]
+    third_party_information: str
+
+
+class Meta(_Model):
+    version: int
+    hosts: Hosts
+    forms: Forms
+
+
+class Regions(_Model):
+    version: int
+    objection: dict[str, list[str]]
+    notes: dict[str, str]
+
+    def expected(self, country: str) -> bool:
+        return any(country.upper() in codes for codes in self.objection.values())
+
+    def note(self, country: str) -> str:
+        key = "default_expected" if self.expected(country) else "default_not_expected"
+        return self.notes.get(country.upper(), self.notes[key])
+
+
+class ReasonTemplate(_Model):
+    title: str
+    text: dict[str, str]
+
+
+class Guidance(_Model):
+    version: int
+    after_submitted: list[str]
+    not_offered_intro: str
+    what_meta_uses: list[str]
+    alternatives: list[str]
+
+
+class Reasons(_Model):
+    version: int
+    max_chars: int
+    templates: dict[str, ReasonTemplate]
+
+
+# -- loading ---------------------------------------------------------------------------------------------
+def _load(path: Path, model: type[_Model]):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlowError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FlowError(f"{path}: not valid TOML ({exc}).") from None
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        msg = err["msg"].replace("Value error, ", "")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field" + _suggest(str(loc[-1]), model, loc)
+        raise FlowError(f"{path}, line {_line_of(text, loc)}: field '{field or '(top)'}': {msg}.") from None
+    if getattr(obj, "version", SUPPORTED_VERSION) > SUPPORTED_VERSION:
+        raise FlowError(f"{path}: version {obj.version} is newer than this assistant understands "
+                        f"({SUPPORTED_VERSION}); update optout-assistant.")
+    return obj
+
+
+def _suggest(name: str, model: type[_Model], loc: tuple) -> str:
+    fields: set[str] = set()
+    for m in (Flow, Route, Step, Labels, Meta, Regions, Reasons, Hosts, Forms, ReasonTemplate, Guidance):
+        fields |= set(m.model_fields)
+    close = difflib.get_close_matches(name, sorted(fields), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _line_of(text: str, loc: tuple) -> int:
+    """Best-effort line of a validation error's location in TOML text."""
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if isinstance(part, str) and isinstance(nxt, int):
+            headers = [n for n in range(start, end) if re.match(rf"\s*\[\[\s*{re.escape(part)}\s*\]\]", lines[n])]
+            if len(headers) > nxt:
+                start = headers[nxt] + 1
+                end = next((n for n in range(start, end) if re.match(r"\s*\[", lines[n])), end)
+                i += 2
+                continue
+            key_line = _find_key(lines, part, start, end)
+            if key_line is None:
+                return start + 1
+            items = [n for n in range(key_line, end) if "{" in lines[n]]
+            if len(items) > nxt:
+                start, end = items[nxt], items[nxt] + 1
+                i += 2
+                continue
+            return key_line + 1
+        if isinstance(part, str):
+            found = _find_key(lines, part, start, end)
+            if found is None:
+                table = next((n for n in range(start, end) if re.match(rf"\s*\[\s*{re.escape(part)}\s*\]", lines[n])),
+                             None)
+                if table is not None:
+                    start = table + 1
+                    i += 1
+                    continue
+                return start + 1
+            start = found
+        i += 1
+    return start + 1
+
+
+def _find_key(lines: list[str], key: str, start: int, end: int) -> int | None:
+    pattern = re.compile(rf"(^|[{{,\s]){re.escape(key)}\s*=")
+    return next((n for n in range(start, end) if pattern.search(lines[n])), None)
+
+
+@lru_cache(maxsize=None)
+def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
+    folder = flows_dir or paths.flows_dir()
+    flow = _load(folder / f"{platform}.toml", Flow)
+    labels = load_labels(folder)
+    for r, route in enumerate(flow.routes):
+        for s, step in enumerate(route.steps):
+            key = step.follow or step.press
+            if key and key not in labels.labels:
+                close = difflib.get_close_matches(key, list(labels.labels), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                text = (folder / f"{platform}.toml").read_text(encoding="utf-8")
+                line = _line_of(text, ("routes", r, "steps", s, step.action))
+                raise FlowError(f"{folder / f'{platform}.toml'}, line {line}: field "
+                                f"'routes[{r}].steps[{s}].{step.action}': unknown label '{key}'{hint}.")
+    return flow
+
+
+@lru_cache(maxsize=None)
+def load_labels(flows_dir: Path | None = None) -> Labels:
+    return _load((flows_dir or paths.flows_dir()) / "labels.toml", Labels)
+
+
+@lru_cache(maxsize=None)
+def load_meta(flows_dir: Path | None = None) -> Meta:
+    return _load((flows_dir or paths.flows_dir()) / "meta.toml", Meta)
+
+
+@lru_cache(maxsize=None)
+def load_regions(flows_dir: Path | None = None) -> Regions:
+    return _load((flows_dir or paths.flows_dir()) / "regions.toml", Regions)
+
+
+@lru_cache(maxsize=None)
+def load_reasons(flows_dir: Path | None = None) -> Reasons:
+    return _load((flows_dir or paths.flows_dir()) / "reasons.toml", Reasons)
+
+
+@lru_cache(maxsize=None)
+def load_guidance(flows_dir: Path | None = None) -> Guidance:
+    return _load((flows_dir or paths.flows_dir()) / "guidance.toml", Guidance)
+
+
+def validate_all(flows_dir: Path | None = None) -> None:
+    """Load every flow file once, so a broken one is reported before any browser starts."""
+    for platform in PLATFORMS:
+        load_flow(platform, flows_dir)
+    load_meta(flows_dir)
+    load_regions(flows_dir)
+    load_reasons(flows_dir)
+    load_guidance(flows_dir)
+
+
+# -- text matching (shared by detection, routes and forms) ----------------------------------------------------
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
+                         "\u202f": " ", "\u2011": "-"})
+_NEW_TAB = re.compile(r"\s*\([^()]*\)\s*$")  # "(Opens in a new tab)" in any language
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text or "").translate(_QUOTES)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return _NEW_TAB.sub("", text)
+
+
+def label_matches(name: str, words: list[str]) -> bool:
+    """True when a name equals a label or starts with it at a word break."""
+    n = normalise(name)
+    for w in words:
+        w = normalise(w)
+        if n == w or (n.startswith(w) and not n[len(w)].isalnum()):
+            return True
+    return False
+
+
+def text_contains(text: str, words: list[str]) -> bool:
+    t = normalise(text)
+    return any(normalise(w) in t for w in words)

@@ -1,0 +1,185 @@
+"""One run of the assistant: the run folder, one browser, the platforms side by side, the report.
+
+Platforms run concurrently in separate contexts of one browser. Whatever happens (a crash, Ctrl-C, a full
+disk), the run folder is left consistent: finished, or marked incomplete with the evidence so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform as _platform
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from loguru import logger
+
+from assistant import __version__, browser, flows
+from assistant.engine import Engine, Result, describe_error, detect_errors, region_verdict
+from assistant.evidence import EvidenceWriteError, Run, mask_email
+from assistant.settings import Settings
+from assistant.ui import Person
+
+SCREENSHOT_RETRIES = 2
+
+
+class EvidenceRecorder:
+    """Takes the screenshot of a page (found elements already outlined) and files it in the run folder."""
+
+    def __init__(self, run: Run | None, full_page: bool = True) -> None:
+        self.run, self.full_page = run, full_page
+        self.seconds = 0.0  # time spent on evidence, for the benchmarks
+
+    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+                      highlights: list[str] | None = None, status: str | None = None) -> str | None:
+        if self.run is None:
+            return None
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        png = None
+        for attempt in range(SCREENSHOT_RETRIES):
+            try:
+                png = await page.screenshot(full_page=self.full_page, timeout=15000, animations="disabled")
+                break
+            except detect_errors() as exc:  # headed on Xvfb a full-page capture can fail once; then give up
+                if attempt == SCREENSHOT_RETRIES - 1 or not page.context.browser or page.is_closed():
+                    logger.warning(f"screenshot of {name} failed: {str(exc).splitlines()[0]}")
+        step = self.run.add_step(platform, name, page.url, png, texts=texts, highlights=highlights, status=status)
+        self.seconds += loop.time() - started
+        return step.get("screenshot")
+
+
+@dataclass
+class Outcome:
+    report: dict
+    results: list[Result]
+    run: Run | None
+
+    @property
+    def exit_code(self) -> int:
+        ok = {"available", "not_offered", "submitted", "awaiting_confirmation"}
+        if self.run is not None and self.run.command == "check":
+            ok = {"available", "not_offered"}
+        return 0 if all(r.status in ok for r in self.results) and self.results else 1
+
+
+def state_file(settings: Settings, platform: str) -> Path:
+    return settings.profile_dir / platform / "state.json"
+
+
+def run_meta(settings: Settings) -> dict:
+    return {
+        "settings": {
+            "platforms": list(settings.platforms), "via": settings.via, "headless": settings.headless,
+            "country": settings.country, "lang": settings.lang, "email": settings.email,
+            "reason_source": settings.reason_source, "yes": settings.yes,
+            "profile_dir": str(settings.profile_dir),
+        },
+        "python": sys.version.split()[0],
+        "system": f"{_platform.system()} {_platform.release()}",
+    }
+
+
+async def run(settings: Settings, command: str, person: Person, objecting: bool = False,
+              record: bool = True, code_provider=None) -> Outcome:
+    """Run check (or object) for the settings' platforms; never raises for a fault in the flow."""
+    flows.validate_all()
+    labels, meta, regions = flows.load_labels(), flows.load_meta(), flows.load_regions()
+    run_folder = Run.start(settings.evidence_dir, command, run_meta(settings)) if record else None
+    results: dict[str, Result] = {}
+    recorder = EvidenceRecorder(run_folder)
+
+    def report() -> dict:
+        ordered = [results[p] for p in settings.platforms if p in results]
+        return {"evidence_dir": str(run_folder.path) if run_folder else None,
+                "results": [r.as_json() for r in ordered]}
+
+    try:
+        choice = browser.find_browser(settings.browser_path)
+        person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
+                   f"({choice.executable or 'Playwright Chromium'}).")
+        async with browser.Browser(choice, settings.headless, settings.via,
+                                   nav_timeout_ms=settings.timeouts.nav_s * 1000) as chromium:
+            if run_folder:
+                run_folder.meta["browser"] = {"executable": choice.executable, "source": choice.source,
+                                              "version": chromium.version}
+
+            async def one(platform: str) -> None:
+                flow = flows.load_flow(platform)
+                engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
+                try:
+                    results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
+                                                            code_provider)
+                except detect_errors() as exc:
+                    status, detail = describe_error(exc, settings.timeouts.nav_s)
+                    results[platform] = Result(platform, status, detail,
+                                               evidence=engine.evidence.get(platform, []))
+                result = results[platform]
+                result.evidence = list(engine.evidence.get(platform, []))
+                result.region = region_verdict(settings.country, result.status, regions)
+                person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
+
+            await asyncio.gather(*(one(p) for p in settings.platforms))
+    except EvidenceWriteError as exc:
+        for p in settings.platforms:
+            results.setdefault(p, Result(p, "error", f"Evidence could not be written: {exc}"))
+        _abort(run_folder, str(exc), report())
+        return Outcome(report(), list(results.values()), run_folder)
+    except browser.BrowserMissing as exc:
+        for p in settings.platforms:
+            results.setdefault(p, Result(p, "error", str(exc)))
+        _abort(run_folder, str(exc), report())
+        return Outcome(report(), list(results.values()), run_folder)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        for p in settings.platforms:
+            results.setdefault(p, Result(p, "error", "Interrupted (Ctrl-C) before this platform finished."))
+        _abort(run_folder, "interrupted by the person (Ctrl-C)", report())
+        raise
+    except detect_errors() as exc:  # the browser failed to start or died outside a platform's flow
+        status, detail = describe_error(exc, settings.timeouts.nav_s)
+        for p in settings.platforms:
+            results.setdefault(p, Result(p, status, detail))
+        _abort(run_folder, detail, report())
+        return Outcome(report(), [results[p] for p in settings.platforms], run_folder)
+    final = report()
+    if run_folder:
+        incomplete = [r for r in results.values() if r.status == "error"]
+        run_folder.finish(final, status="complete")
+        if incomplete:
+            logger.info("run finished with errors")
+    return Outcome(final, [results[p] for p in settings.platforms], run_folder)
+
+
+async def _platform_run(chromium, engine: Engine, flow, settings: Settings, person: Person,
+                        objecting: bool, code_provider=None) -> Result:
+    ctx = await chromium.new_context(state_file(settings, flow.platform), _locale(settings.lang))
+    try:
+        page = await ctx.new_page()
+        person.say(f"{flow.name}: opening {flow.start}")
+        result, found = await engine.check(page, flow)
+        if objecting and result.status == "available":
+            from assistant.forms import object_on_page
+
+            result = await object_on_page(page, engine, flow, settings, person, result, code_provider)
+        elif objecting and result.status == "not_offered":
+            from assistant.guide import not_offered_guide
+
+            result = await not_offered_guide(page, engine, flow, settings, person, result)
+        if result.status not in ("error",) and chromium.connected:
+            await browser.save_state(ctx, state_file(settings, flow.platform))
+        return result
+    finally:
+        try:
+            await ctx.close()
+        except Exception:  # noqa: BLE001 - the browser may already be gone
+            pass
+
+
+def _locale(lang: str | None) -> str | None:
+    return {"en": "en-GB", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT", "nl": "nl-NL",
+            "pl": "pl-PL", "pt": "pt-PT"}.get(lang or "", None)
+
+
+def _abort(run_folder: Run | None, reason: str, report: dict) -> None:
+    if run_folder is not None:
+        run_folder.abort(mask_email(reason), report)

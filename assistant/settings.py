@@ -1,0 +1,278 @@
+"""Settings: `.env` and flags into one validated object. Every bad input is one sentence, before any browser."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from assistant import paths
+
+PLATFORM_CHOICES = ("facebook", "instagram", "all")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
+
+# Every setting the assistant reads from the environment or .env (documented in .env.example).
+KNOWN_KEYS = {
+    "OPTOUT_EMAIL": "the email Meta should answer (the form's prefilled one is kept unless this differs)",
+    "OPTOUT_COUNTRY": "your country of residence, ISO code (DE, IT, GB, BR, US ...)",
+    "OPTOUT_REASON": "your reason, in your own words",
+    "OPTOUT_REASON_FILE": "a file holding your reason",
+    "OPTOUT_REASON_TEMPLATE": "a reason template to start from (see `optout object --help`)",
+    "OPTOUT_LANG": "the language of Meta's pages (en de fr es it nl pl pt)",
+    "OPTOUT_VIA": "serve Meta's pages from a server in the replica layout (http://127.0.0.1:PORT/...)",
+    "OPTOUT_BROWSER": "the Chromium executable to use",
+    "OPTOUT_DATA_DIR": "where profiles, runs and history live",
+    "OPTOUT_CONFIG_DIR": "where the assistant's own configuration lives",
+    "OPTOUT_EVIDENCE_DIR": "where run folders are written",
+    "OPTOUT_PROFILE_DIR": "where the saved sessions (one per platform) are kept",
+    "OPTOUT_FLOWS_DIR": "another folder of flow files",
+    "OPTOUT_HEADLESS": "1 to run without a visible browser",
+    "OPTOUT_NAV_TIMEOUT": "seconds a page may take to load",
+    "OPTOUT_RECOGNISE_TIMEOUT": "seconds to wait for a page to show what the flow expects",
+    "OPTOUT_LATE_CONTENT": "seconds to wait for the AI box or form to appear late",
+    "OPTOUT_LOGIN_TIMEOUT": "seconds to wait for you to log in",
+    "OPTOUT_CONFIRM_TIMEOUT": "seconds to wait for your confirmation",
+    "OPTOUT_REAL_PAGES": "folder of real captures the built-in replica can serve",
+    "OPTOUT_ENV_FILE": "another .env file to read",
+}
+
+
+class UsageError(ValueError):
+    """Bad input: one clear sentence; the CLI exits with code 2."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    nav_s: float = 20.0
+    recognise_s: float = 8.0
+    late_s: float = 4.0
+    login_s: float = 300.0
+    confirm_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    platforms: tuple[str, ...] = ("facebook", "instagram")
+    via: str | None = None
+    headless: bool = False
+    json: bool = False
+    evidence_dir: Path = field(default_factory=paths.runs_dir)
+    profile_dir: Path = field(default_factory=paths.profiles_dir)
+    country: str | None = None
+    lang: str | None = None
+    email: str | None = None
+    reason: str | None = None
+    reason_source: str | None = None  # "flag", "file", "template NAME", "env"
+    yes: bool = False
+    replace_email: bool = False
+    browser_path: str | None = None
+    trace: bool = False
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+    def with_(self, **kw) -> Settings:
+        return replace(self, **kw)
+
+
+def load_env_file() -> dict[str, str]:
+    """Read .env (or OPTOUT_ENV_FILE) into the environment, without overriding what is already set."""
+    from dotenv import dotenv_values
+
+    path = os.environ.get("OPTOUT_ENV_FILE") or (Path.cwd() / ".env")
+    path = Path(path)
+    if not path.is_file():
+        if os.environ.get("OPTOUT_ENV_FILE"):
+            raise UsageError(f"OPTOUT_ENV_FILE names {path}, which is not a readable file.")
+        return {}
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    check_keys(values, f"{path}")
+    for k, v in values.items():
+        os.environ.setdefault(k, v)
+    return values
+
+
+def check_keys(values: dict[str, str], where: str) -> None:
+    """An unknown OPTOUT_ key is a typo. OPTOUT_CHANGE_* are what `watch --notify` hands its command."""
+    for key in values:
+        if key.startswith("OPTOUT_") and key not in KNOWN_KEYS and not key.startswith("OPTOUT_CHANGE_"):
+            close = difflib.get_close_matches(key, list(KNOWN_KEYS), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise UsageError(f"Unknown setting {key} in {where}{hint}")
+
+
+def env(key: str) -> str | None:
+    value = os.environ.get(key)
+    return value if value not in (None, "") else None
+
+
+def validate_email(value: str) -> str:
+    from email_validator import EmailNotValidError
+    from email_validator import validate_email as _validate
+
+    try:
+        return _validate(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise UsageError(f"The email address {value!r} is not valid: {exc}") from None
+
+
+def validate_country(value: str) -> str:
+    import pycountry
+
+    code = value.strip().upper()
+    if len(code) == 2 and pycountry.countries.get(alpha_2=code):
+        return code
+    if len(code) == 3 and (c := pycountry.countries.get(alpha_3=code)):
+        return c.alpha_2
+    named = pycountry.countries.get(name=value.strip()) or pycountry.countries.get(common_name=value.strip())
+    if named:
+        return named.alpha_2
+    hint = ""
+    if len(code) > 3:
+        try:
+            guess = pycountry.countries.search_fuzzy(value)[0]
+            hint = f"; did you mean {guess.alpha_2} ({guess.name})?"
+        except LookupError:
+            pass
+    raise UsageError(f"{value!r} is not an ISO 3166 country code (like DE, IT, GB, BR, US){hint}")
+
+
+def validate_lang(value: str) -> str:
+    lang = value.strip().lower()
+    if lang not in LANGUAGES:
+        close = difflib.get_close_matches(lang, LANGUAGES, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise UsageError(f"Unknown language {value!r}: choose one of {', '.join(LANGUAGES)}{hint}")
+    return lang
+
+
+def validate_via(value: str) -> str:
+    u = urlsplit(value.strip())
+    if u.scheme not in ("http", "https") or not u.hostname:
+        raise UsageError(f"--via must be an http(s) URL such as http://127.0.0.1:8765/scenario/eu-de, got {value!r}")
+    return value.strip().rstrip("/")
+
+
+def validate_reason(value: str, max_chars: int) -> str:
+    reason = value.strip()
+    if not reason:
+        raise UsageError("The reason is empty: write a sentence about how this processing affects you.")
+    if len(reason) > max_chars:
+        raise UsageError(f"The reason has {len(reason)} characters; the form takes at most {max_chars}.")
+    return reason
+
+
+def writable_dir(value: str | Path, what: str) -> Path:
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"The {what} {path} is not a folder.")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"The {what} {path} cannot be written (no permission for {probe}).")
+    return path
+
+
+def reason_from(reason: str | None, reason_file: str | None, template: str | None,
+                lang: str | None) -> tuple[str | None, str | None]:
+    """The person's reason and where it came from; validated against the form's limit."""
+    from assistant.flows import load_reasons
+
+    given = [x for x in (reason, reason_file, template) if x]
+    if len(given) > 1:
+        raise UsageError("Give the reason one way only: --reason, --reason-file or --reason-template.")
+    limits = load_reasons()
+    if reason_file:
+        path = Path(reason_file).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UsageError(f"The reason file {path} does not exist.") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"The reason file {path} cannot be read ({exc}).") from None
+        return validate_reason(text, limits.max_chars), f"file {path}"
+    if template:
+        if template not in limits.templates:
+            close = difflib.get_close_matches(template, list(limits.templates), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise UsageError(f"Unknown reason template {template!r}: choose one of "
+                             f"{', '.join(limits.templates)}{hint}")
+        texts = limits.templates[template].text
+        return texts.get(lang or "en", texts["en"]), f"template {template}"
+    if reason is not None:
+        return validate_reason(reason, limits.max_chars), "given"
+    return None, None
+
+
+def float_env(key: str, default: float) -> float:
+    raw = env(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{key} must be a number of seconds, got {raw!r}.") from None
+    if value <= 0:
+        raise UsageError(f"{key} must be more than 0 seconds, got {raw!r}.")
+    return value
+
+
+def timeouts_from_env() -> Timeouts:
+    d = Timeouts()
+    return Timeouts(
+        nav_s=float_env("OPTOUT_NAV_TIMEOUT", d.nav_s),
+        recognise_s=float_env("OPTOUT_RECOGNISE_TIMEOUT", d.recognise_s),
+        late_s=float_env("OPTOUT_LATE_CONTENT", d.late_s),
+        login_s=float_env("OPTOUT_LOGIN_TIMEOUT", d.login_s),
+        confirm_s=float_env("OPTOUT_CONFIRM_TIMEOUT", d.confirm_s),
+    )
+
+
+def build(*, platform: str = "all", via: str | None = None, headless: bool | None = None, json: bool = False,
+          evidence_dir: str | None = None, profile: str | None = None, country: str | None = None,
+          lang: str | None = None, email: str | None = None, reason: str | None = None,
+          reason_file: str | None = None, reason_template: str | None = None, yes: bool = False, replace_email: bool = False,
+          browser_path: str | None = None, trace: bool = False) -> Settings:
+    """Flags first, then the environment (.env already read), then defaults."""
+    check_keys(dict(os.environ), "the environment")
+    if platform not in PLATFORM_CHOICES:
+        raise UsageError(f"Unknown platform {platform!r}: choose facebook, instagram or all.")
+    platforms = ("facebook", "instagram") if platform == "all" else (platform,)
+    via = via or env("OPTOUT_VIA")
+    lang = lang or env("OPTOUT_LANG")
+    country = country or env("OPTOUT_COUNTRY")
+    email = email or env("OPTOUT_EMAIL")
+    if headless is None:
+        headless = env("OPTOUT_HEADLESS") in ("1", "true", "yes")
+    if not (reason or reason_file or reason_template):
+        reason, reason_file, reason_template = (env("OPTOUT_REASON"), env("OPTOUT_REASON_FILE"),
+                                                env("OPTOUT_REASON_TEMPLATE"))
+    lang = validate_lang(lang) if lang else None
+    reason_text, source = reason_from(reason, reason_file, reason_template, lang)
+    browser_path = browser_path or env("OPTOUT_BROWSER")
+    if browser_path and not (os.path.isfile(browser_path) and os.access(browser_path, os.X_OK)):
+        raise UsageError(f"The browser {browser_path} is not an executable file.")
+    return Settings(
+        platforms=platforms,
+        via=validate_via(via) if via else None,
+        headless=bool(headless),
+        json=json,
+        evidence_dir=writable_dir(evidence_dir or env("OPTOUT_EVIDENCE_DIR") or paths.runs_dir(), "evidence folder"),
+        profile_dir=writable_dir(profile or env("OPTOUT_PROFILE_DIR") or paths.profiles_dir(), "profile folder"),
+        country=validate_country(country) if country else None,
+        lang=lang,
+        email=validate_email(email) if email else None,
+        reason=reason_text,
+        reason_source=source,
+        yes=yes,
+        replace_email=replace_email,
+        browser_path=browser_path,
+        trace=trace,
+        timeouts=timeouts_from_env(),
+    )
+
+
+def has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,38 @@
+"""The short human summary printed after a run (the report has the whole story)."""
+
+from __future__ import annotations
+
+from assistant.evidence import mask_email
+
+PLAIN = {
+    "available": "the objection is offered",
+    "not_offered": "Meta offers no objection here",
+    "login_required": "you need to log in first",
+    "blocked": "Meta asks for a security check",
+    "unknown": "the page was not what the assistant expects",
+    "error": "something failed",
+    "submitted": "objection sent, and Meta confirmed it",
+    "awaiting_confirmation": "the form is filled in and waits for your confirmation",
+    "rejected": "Meta refused the form",
+}
+
+
+def human_summary(report: dict) -> str:
+    lines = []
+    for r in report.get("results", []):
+        name = r["platform"].capitalize()
+        lines.append(f"{name}: {PLAIN.get(r['status'], r['status'])} [{r['status']}]")
+        lines.append(f"  {mask_email(r['detail'])}")
+        if r.get("object_link"):
+            lines.append(f"  Link: '{r['object_link']['text']}' -> {r['object_link']['href']}")
+        if r.get("region"):
+            reg = r["region"]
+            flag = "  MISMATCH: " if reg.get("mismatch") else "  "
+            lines.append(f"{flag}{reg['note']}")
+        if r.get("confirmation"):
+            lines.append(f"  Meta's confirmation: {r['confirmation']['text'][:300]}")
+        for step in r.get("next_steps", []):
+            lines.append(f"  - {step}")
+    if report.get("evidence_dir"):
+        lines.append(f"Evidence: {report['evidence_dir']}  (report.html; check it with: optout verify <folder>)")
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""`optout object` against the replica: every form version through to Meta's confirmation, and consent."""
+
+from __future__ import annotations
+
+import pytest
+
+REASON = "My public posts are personal and I did not share them to train AI models."
+
+
+def objection_posts(replica, platform_host: str | None = None) -> list[dict]:
+    posts = [p for p in replica.posts if p["kind"] in ("objection_form", "objection_code")]
+    return [p for p in posts if platform_host is None or platform_host in p["host"]]
+
+
+@pytest.fixture
+def fresh(replica):
+    replica.reset()
+    return replica
+
+
+@pytest.mark.parametrize("spec,platform,version,country", [
+    ("eu-en,form=A", "facebook", "A", "IE"),
+    ("eu-en,form=A", "instagram", "A", "IE"),
+    ("uk", "facebook", "B/C", None),
+    ("eu-fr", "instagram", "B/C", None),
+    ("eu-de", "facebook", "B/C", None),  # with the German gate question
+    ("eu-it", "facebook", "B/C", None),
+    ("eu-es", "instagram", "B/C", None),
+    ("eu-nl", "facebook", "B/C", None),
+    ("eu-pl", "instagram", "B/C", None),
+    ("eu-pt", "facebook", "B/C", None),
+    ("br", "facebook", "D", "BR"),
+    ("br", "instagram", "D", "BR"),
+])
+def test_object_with_yes_completes_every_form_version(optout, fresh, spec, platform, version, country):
+    args = ["object", "--platform", platform, "--via", fresh.scenario_url(spec), "--headless", "--json", "--yes",
+            "--reason", REASON]
+    if country:
+        args += ["--country", country]
+    code, stdout, stderr, data = optout(*args, input="123456\n")
+    result = data["results"][0]
+    assert result["status"] == "submitted", (result["detail"], stderr[-2000:])
+    assert code == 0
+    assert result["form"]["version"] == version
+    assert result["confirmation"]["text"]
+    sent = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
+    assert len(sent) == 1
+    fields = sent[0]["fields"]
+    assert fields["email"] == result["form"]["filled"]["email"]
+    assert fields.get("reason") == REASON
+    if country:
+        assert fields["country"] == country
+    if version in ("A", "D"):
+        assert [p["fields"]["code"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == ["123456"]
+    names = [e for e in result["evidence"]]
+    assert any("form-filled" in n for n in names) and any("confirmation" in n for n in names)
+
+
+def test_object_without_yes_and_without_a_terminal_sends_nothing(optout, fresh):
+    code, _, stderr, data = optout("object", "--platform", "all", "--via", fresh.scenario_url("eu-en"),
+                                   "--headless", "--json", "--reason", REASON)
+    assert code == 0
+    assert {r["status"] for r in data["results"]} == {"awaiting_confirmation"}
+    assert "NOT sent" in data["results"][0]["detail"]
+    assert objection_posts(fresh) == []
+    assert [p for p in fresh.posts if p["kind"] not in ("cookie_consent",)] == []
+
+
+def test_a_form_refused_by_meta_is_rejected_never_submitted(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A,minreason=100"),
+                              "--headless", "--json", "--yes", "--country", "IE", "--reason", "Too short.")
+    result = data["results"][0]
+    assert result["status"] == "rejected"
+    assert "confirmation" not in result
+    assert code == 1
+
+
+def test_a_required_reason_missing_stops_with_a_clear_message_and_no_post(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
+                              "--headless", "--json", "--yes", "--country", "IE")
+    result = data["results"][0]
+    assert result["status"] == "awaiting_confirmation"
+    assert "reason" in result["detail"] and "--reason" in result["detail"]
+    assert objection_posts(fresh) == []
+
+
+def test_a_form_with_renamed_fields_is_unknown_and_nothing_is_filled_or_sent(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,fields=renamed"),
+                              "--headless", "--json", "--yes", "--reason", REASON)
+    result = data["results"][0]
+    assert result["status"] == "unknown"
+    assert any("form-unrecognised" in e for e in result["evidence"])
+    assert objection_posts(fresh) == []
+
+
+def test_the_code_step_without_a_code_is_not_claimed_as_submitted(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "instagram", "--via", fresh.scenario_url("br"), "--headless",
+                              "--json", "--yes", "--country", "BR", "--reason", REASON, input="")
+    result = data["results"][0]
+    assert result["status"] == "awaiting_confirmation"
+    assert "code" in result["detail"]
+
+
+def test_a_wrong_code_is_rejected(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
+                              "--headless", "--json", "--yes", "--country", "IE", "--reason", REASON,
+                              input="000000\n")
+    assert data["results"][0]["status"] == "rejected"
+
+
+def test_the_assistant_never_types_into_a_planted_password_field(assistant_run, fresh):
+    outcome = assistant_run("eu-en,password=1", platform="facebook", command="object", objecting=True, yes=True,
+                            reason=REASON)
+    assert outcome.results[0].status == "submitted"
+    sent = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"][0]
+    secret = [v for k, v in sent["raw_fields"] if "pass" in k.lower()]
+    assert secret in ([], [""])
+
+
+def test_a_prefilled_email_is_kept_and_a_different_one_warned_about(optout, fresh):
+    code, _, stderr, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en"),
+                                   "--headless", "--json", "--yes", "--email", "other@example.org")
+    result = data["results"][0]
+    assert result["status"] == "submitted"
+    assert result["form"]["filled"]["email"] == "person@example.com"
+    assert "keeping Meta's" in stderr
+
+
+def test_not_offered_explains_and_exits_zero(optout, fresh):
+    code, stdout, _, _ = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("us"), "--headless")
+    assert code == 0
+    assert "not_offered" in stdout
