@@ -1,0 +1,232 @@
+"""The not-offered path: what Meta uses, and the person's own settings to change instead, shown one by one.
+
+Where Meta offers no objection, the guide explains in plain words and walks the same browser page to each of
+the flow's `[alternatives]`, outlines the control that matters there, shows a banner inside the page and
+keeps a screenshot. It never presses that control: the person changes their own settings. It never changes
+the verdict either: the result stays `not_offered`, with the alternatives as next steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+
+from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
+from assistant.flows import Flow, load_guidance
+
+# A fixed bar in a shadow root: the page's own styles cannot reach it, and it never covers the page's
+# controls for good (the person can still scroll). Generic: consent.py's banner is this with two buttons.
+BANNER_JS = r"""
+({tag, heading, message, buttons, callback}) => {
+  if (window.top !== window) return false;
+  document.querySelectorAll(tag).forEach((old) => old.remove());
+  const host = document.createElement(tag);
+  host.style.cssText = 'position:fixed;left:0;right:0;bottom:0;z-index:2147483647;';
+  const root = host.attachShadow({mode: 'open'});
+  const style = document.createElement('style');
+  style.textContent = `
+    .bar{font:15px/1.4 system-ui,sans-serif;background:#111827;color:#fff;padding:14px 20px;display:flex;
+      gap:16px;align-items:center;box-shadow:0 -4px 16px rgba(0,0,0,.35);border-top:4px solid #f59e0b}
+    .msg{flex:1} b{color:#fbbf24} button{font:600 15px system-ui,sans-serif;border:0;border-radius:6px;
+      padding:10px 16px;cursor:pointer} .ok{background:#22c55e;color:#052e16} .no{background:#374151;color:#fff}`;
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  bar.setAttribute('role', buttons.length ? 'dialog' : 'status');
+  bar.setAttribute('aria-label', 'optout-assistant');
+  const msg = document.createElement('div');
+  msg.className = 'msg';
+  const title = document.createElement('b');
+  title.textContent = heading;
+  msg.append(title, ' ', message);
+  bar.append(msg);
+  for (const b of buttons) {
+    const el = document.createElement('button');
+    el.type = 'button'; el.className = b.kind || 'ok'; el.textContent = b.label;
+    el.addEventListener('click', () => { host.remove(); if (callback && window[callback]) window[callback](b.value); });
+    bar.append(el);
+  }
+  root.append(style, bar);
+  document.documentElement.appendChild(host);
+  return true;
+}
+"""
+
+OUTLINE_CONTROL_JS = r"""
+(el) => {
+  el.setAttribute('data-optout-outline', '1');
+  el.style.outline = '4px solid #f59e0b';
+  el.style.outlineOffset = '4px';
+  el.scrollIntoView({block: 'center'});
+  return true;
+}
+"""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str
+    kind: str = "ok"  # "ok" (green) or "no" (grey)
+
+
+async def show_banner(page, message: str, *, tag: str = "optout-guide-banner", heading: str = "optout-assistant:",
+                      buttons: tuple[Button, ...] = (), callback: str | None = None) -> bool:
+    """Show a bar at the bottom of the page; a button click calls `window[callback](value)` (expose it first)."""
+    arg = {"tag": tag, "heading": heading, "message": message, "callback": callback,
+           "buttons": [{"label": b.label, "value": b.value, "kind": b.kind} for b in buttons]}
+    return bool(await page.evaluate(BANNER_JS, arg))
+
+
+async def remove_banner(page, tag: str = "optout-guide-banner") -> None:
+    try:
+        await page.evaluate("(tag) => document.querySelectorAll(tag).forEach((b) => b.remove())", tag)
+    except detect_errors():  # the page may have navigated away
+        pass
+
+
+@dataclass(frozen=True)
+class Alternative:
+    title: str
+    why: str
+    control: str  # what the outline marks, in words (for the evidence)
+    selectors: tuple[str, ...]  # tried in order; by role and form structure, never by Meta's hashed classes
+    label: str | None = None  # a labels.toml key naming the control's button, tried first when present
+
+
+ALTERNATIVES = {
+    "account_privacy": Alternative(
+        "Make your account private",
+        "Posts of a private account are not public content, which is what Meta trains on. The outlined switch "
+        "turns it on; change it yourself if you want to.",
+        "the Private account switch", ("role=switch",)),
+    "audience": Alternative(
+        "Choose who sees your future posts",
+        "Posts shared with Friends (not Public) are not public content. Pick the audience yourself in the "
+        "outlined selector, then save.",
+        "the default audience selector",
+        ("role=radiogroup", "fieldset:has(input[type=radio])", "role=combobox", "select")),
+    "ai_chats": Alternative(
+        "Delete your chats with Meta AI",
+        "What you send to Meta AI is used to improve it. The outlined control deletes those chats; it is your "
+        "choice, the assistant does not press it.",
+        "the delete-chats control",
+        ("form:has(button[type=submit], input[type=submit])",), label="delete_chats"),
+    "third_party_form": Alternative(
+        "If Meta AI's answers show your personal data",
+        "This rights form asks Meta to act on personal information about you that shows up in AI answers. "
+        "Fill it in yourself if that applies to you.",
+        "the third-party-information form", ("form:has(textarea)", "form:has(input[type=email])", "form")),
+}
+
+_turns: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> (terminal lock, said intro)
+
+
+def _turn() -> tuple[asyncio.Lock, set]:
+    """One terminal per run: platforms take turns at the Enter key, and the explanation is said once."""
+    loop = asyncio.get_running_loop()
+    if loop not in _turns:
+        _turns[loop] = (asyncio.Lock(), set())
+    return _turns[loop]
+
+
+async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, result: Result) -> Result:
+    """Explain, then visit and outline each alternative (waiting for Enter when the person can act)."""
+    guidance = load_guidance()
+    lock, said = _turn()
+    if "intro" not in said:
+        said.add("intro")
+        person.say(guidance.not_offered_intro)
+        for line in guidance.what_meta_uses:
+            person.say(line)
+    notes: list[str] = []
+    shown = 0
+    if person.interactive:
+        async with lock:
+            shown = await _walk(page, engine, flow, settings, person, notes)
+    else:
+        shown = await _walk(page, engine, flow, settings, person, notes)
+    result.next_steps = list(guidance.alternatives) + notes
+    total = len(flow.alternatives)
+    if total:
+        result.detail += f" The guide showed {shown} of {total} things you can do instead (see next steps)."
+    result.evidence = list(engine.evidence.get(flow.platform, []))
+    return result
+
+
+async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[str]) -> int:
+    steps = list(flow.alternatives.items())
+    waiting = person.interactive
+    if steps:
+        person.say(f"{flow.name}: what you can do instead, {len(steps)} steps in this browser"
+                   + (" (press Enter here for the next one)." if waiting else "."))
+    shown = 0
+    for n, (key, url) in enumerate(steps, 1):
+        alt = ALTERNATIVES.get(key, Alternative(key.replace("_", " ").capitalize(), "", "the page", ()))
+        try:
+            await _open(page, engine, flow, url, key)
+        except Stop as stop:
+            notes.append(f"{flow.name}: the page for \"{alt.title}\" ({url}) could not be shown: {stop.detail}")
+            person.warn(notes[-1])
+            continue
+        except detect_errors() as exc:
+            _, detail = describe_error(exc, settings.timeouts.nav_s)
+            notes.append(f"{flow.name}: the page for \"{alt.title}\" ({url}) could not be shown: {detail}")
+            person.warn(notes[-1])
+            if not await engine._alive(page):
+                break
+            continue
+        found = await _outline(page, alt, engine)
+        if not found and alt.selectors:
+            notes.append(f"{flow.name}: on {page.url} the assistant could not find {alt.control}; look for it "
+                         "yourself.")
+        last = n == len(steps)
+        hint = (" Press Enter in the terminal to finish." if last else " Press Enter in the terminal for the next "
+                "step.") if waiting else ""
+        await show_banner(page, f"Step {n} of {len(steps)}: {alt.title}. {alt.why}{hint}")
+        await engine._shot(page, flow.platform, f"guide-{key}", texts={"step": alt.title, "why": alt.why},
+                           highlights=[alt.control] if found else [], status="not_offered")
+        shown += 1
+        person.say(f"{flow.name}, step {n} of {len(steps)}: {alt.title}: {page.url}")
+        if waiting:
+            waiting = await _wait_for_enter(person, settings.timeouts.confirm_s)
+        await remove_banner(page)
+    return shown
+
+
+async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
+    """The engine's own navigation (walls, cookie dialog, evidence); once more after the person logged in."""
+    for _attempt in range(2):
+        try:
+            await engine._open(page, flow, url, f"alternative-{key}")
+            return
+        except Stop as stop:
+            if not stop.retry_route:
+                raise
+    raise Stop("login_required", f"{flow.name} still asks to log in at {url}.")
+
+
+async def _outline(page, alt: Alternative, engine: Engine) -> bool:
+    """Outline the first visible control the alternative names; never click it."""
+    words = engine.labels.words(alt.label, engine.lang) if alt.label in engine.labels.labels else []
+    candidates = [page.get_by_role("button", name=w) for w in words] + [page.locator(s) for s in alt.selectors]
+    for loc in candidates:
+        for i in range(min(await loc.count(), 5)):
+            el = loc.nth(i)
+            if await el.is_visible():
+                await el.evaluate(OUTLINE_CONTROL_JS)
+                return True
+    return False
+
+
+async def _wait_for_enter(person, timeout_s: float) -> bool:
+    """True while the terminal can still be waited on (not at end of input, not timed out)."""
+    from assistant.consent import StdinLines  # here: consent.py may import this module's banner
+
+    with person.waiting("Press Enter for the next step ..."):
+        try:
+            line = await asyncio.wait_for(StdinLines.get().readline(), timeout=timeout_s)
+        except TimeoutError:
+            person.say("No answer: going on without waiting.")
+            return False
+    return line is not None

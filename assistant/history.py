@@ -1,0 +1,264 @@
+"""The local record of verdicts (SQLite in the data folder): what `watch` compares and `status` shows.
+
+Every result of check, watch and object is one row. A *change* is a difference between two conclusive
+verdicts (available / not_offered) of the same platform: the status, the objection link, or the text of the
+AI at Meta box. Inconclusive rounds (a time-out, a login wall) are kept but never compared, so a flaky
+network never raises a false alarm. The first verdict of a platform is the baseline, not a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loguru import logger
+
+from assistant import paths
+
+FILE_NAME = "history.sqlite3"
+SOURCES = ("check", "watch", "object")
+SCHEMA_VERSION = 1
+EXCERPT_CHARS = 240
+
+# What an object run's status says about the check's verdict (a form was reached: the objection is offered).
+VERDICT_OF = {"available": "available", "not_offered": "not_offered", "submitted": "available",
+              "awaiting_confirmation": "available", "rejected": "available"}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS checks (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  time        TEXT NOT NULL,          -- UTC, ISO 8601 with Z
+  platform    TEXT NOT NULL,
+  status      TEXT NOT NULL,          -- as reported (available, not_offered, login_required, submitted ...)
+  verdict     TEXT,                   -- available | not_offered; NULL when the round was inconclusive
+  link_text   TEXT,
+  link_href   TEXT,
+  box_hash    TEXT,                   -- sha256 (16 hex) of the normalised AI at Meta box text
+  box_excerpt TEXT,
+  detail      TEXT,
+  run_dir     TEXT,
+  source      TEXT NOT NULL CHECK (source IN ('check', 'watch', 'object'))
+);
+CREATE INDEX IF NOT EXISTS checks_by_platform ON checks (platform, id);
+"""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One recorded result."""
+
+    id: int
+    time: str
+    platform: str
+    status: str
+    verdict: str | None
+    link_text: str | None
+    link_href: str | None
+    box_hash: str | None
+    box_excerpt: str | None
+    detail: str | None
+    run_dir: str | None
+    source: str
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A verdict that differs from the platform's previous conclusive one."""
+
+    platform: str
+    kind: str  # "status", "link" or "box"
+    before: Check
+    after: Check
+
+    @property
+    def from_status(self) -> str:
+        return self.before.verdict or self.before.status
+
+    @property
+    def to_status(self) -> str:
+        return self.after.verdict or self.after.status
+
+    @property
+    def summary(self) -> str:
+        return describe(self)
+
+    def as_json(self) -> dict:
+        return {"platform": self.platform, "kind": self.kind, "from": self.from_status, "to": self.to_status,
+                "time": self.after.time, "previous_time": self.before.time, "summary": self.summary,
+                "link": _link_json(self.after), "previous_link": _link_json(self.before),
+                "run_dir": self.after.run_dir}
+
+
+def database_path() -> Path:
+    return paths.data_dir() / FILE_NAME
+
+
+def _connect() -> sqlite3.Connection:
+    """Open (creating on first use) the database: folder 0700, file 0600, schema in place."""
+    path = database_path()
+    paths.private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    db = sqlite3.connect(path, timeout=15)
+    db.row_factory = sqlite3.Row
+    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        with db:
+            db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return db
+
+
+def _row(row: sqlite3.Row | None) -> Check | None:
+    return Check(**dict(row)) if row is not None else None
+
+
+def box_hash(text: str | None) -> str | None:
+    if not text or not text.strip():
+        return None
+    norm = " ".join(text.replace("\u2019", "'").split()).lower()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+
+
+def _excerpt(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "…"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- writing ------------------------------------------------------------------------------------------------
+def record(report: dict, source: str) -> list[Change]:
+    """Store every result of a run's report; return the changes against each platform's previous verdict."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    changes: list[Change] = []
+    time = _now()
+    db = _connect()
+    try:
+        with db:  # one transaction: a report is stored whole or not at all
+            for result in report.get("results", []):
+                platform, status = result["platform"], result["status"]
+                link = result.get("object_link") or {}
+                previous = _row(db.execute(
+                    "SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL ORDER BY id DESC LIMIT 1",
+                    (platform,)).fetchone())
+                cursor = db.execute(
+                    "INSERT INTO checks (time, platform, status, verdict, link_text, link_href, box_hash, "
+                    "box_excerpt, detail, run_dir, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (time, platform, status, VERDICT_OF.get(status), link.get("text"), link.get("href"),
+                     box_hash(result.get("box_text")), _excerpt(result.get("box_text")), result.get("detail"),
+                     report.get("evidence_dir"), source))
+                stored = _row(db.execute("SELECT * FROM checks WHERE id = ?", (cursor.lastrowid,)).fetchone())
+                if previous is not None and (change := compare(previous, stored)):
+                    changes.append(change)
+    finally:
+        db.close()
+    return changes
+
+
+def record_quietly(report: dict, source: str) -> list[Change]:
+    """`record` for commands whose own work must not fail because the history cannot be written."""
+    try:
+        return record(report, source)
+    except (sqlite3.Error, OSError) as exc:
+        logger.warning(f"the history in {database_path()} could not be written: {exc}")
+        return []
+
+
+def compare(before: Check, after: Check) -> Change | None:
+    """The change between two records of one platform, if any (inconclusive records never change anything)."""
+    if before.verdict is None or after.verdict is None:
+        return None
+    if before.verdict != after.verdict:
+        return Change(after.platform, "status", before, after)
+    if after.verdict == "available" and (before.link_href, before.link_text) != (after.link_href, after.link_text) \
+            and after.link_href:
+        return Change(after.platform, "link", before, after)
+    if before.box_hash and after.box_hash and before.box_hash != after.box_hash:
+        return Change(after.platform, "box", before, after)
+    return None
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+def _query(sql: str, args: tuple = ()) -> list[Check]:
+    if not database_path().exists():
+        return []
+    db = _connect()
+    try:
+        return [Check(**dict(r)) for r in db.execute(sql, args).fetchall()]
+    finally:
+        db.close()
+
+
+def history(platform: str | None = None) -> list[Check]:
+    """Every record, oldest first (of one platform when given)."""
+    if platform:
+        return _query("SELECT * FROM checks WHERE platform = ? ORDER BY id", (platform,))
+    return _query("SELECT * FROM checks ORDER BY id")
+
+
+def latest() -> dict[str, Check]:
+    """The most recent record of each platform."""
+    rows = _query("SELECT * FROM checks WHERE id IN (SELECT MAX(id) FROM checks GROUP BY platform) ORDER BY platform")
+    return {r.platform: r for r in rows}
+
+
+def first() -> dict[str, Check]:
+    """The first record of each platform (the baseline `status` compares with)."""
+    rows = _query("SELECT * FROM checks WHERE id IN (SELECT MIN(id) FROM checks GROUP BY platform) ORDER BY platform")
+    return {r.platform: r for r in rows}
+
+
+def latest_verdict(platform: str) -> Check | None:
+    """The most recent conclusive record (available / not_offered) of a platform."""
+    rows = _query("SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL ORDER BY id DESC LIMIT 1",
+                  (platform,))
+    return rows[0] if rows else None
+
+
+def changes(platform: str | None = None) -> list[Change]:
+    """Every change since the first record, oldest first: what `watch` notified (or would have)."""
+    found: list[Change] = []
+    last: dict[str, Check] = {}
+    for row in history(platform):
+        if row.verdict is None:
+            continue
+        if row.platform in last and (change := compare(last[row.platform], row)):
+            found.append(change)
+        last[row.platform] = row
+    return found
+
+
+# -- words ----------------------------------------------------------------------------------------------------
+PLAIN_STATUS = {"available": "the objection is offered", "not_offered": "no objection is offered"}
+
+
+def describe(change: Change) -> str:
+    """One sentence for a notification: what changed, and what the person can do now."""
+    name, after, before = change.platform.capitalize(), change.after, change.before
+    since = f"(checked {before.time[:10]} and {after.time[:10]})"
+    if change.kind == "status" and after.verdict == "available":
+        return (f"{name}: Meta now offers the objection to AI training: link '{after.link_text}' -> "
+                f"{after.link_href}. Object with: optout object --platform {change.platform}")
+    if change.kind == "status":
+        return f"{name}: the objection to AI training is no longer offered {since}."
+    if change.kind == "link":
+        return (f"{name}: the objection link changed from '{before.link_text}' ({before.link_href}) to "
+                f"'{after.link_text}' ({after.link_href}).")
+    return f"{name}: the text of the AI at Meta box changed {since}: \"{after.box_excerpt or ''}\""
+
+
+def _link_json(row: Check) -> dict | None:
+    return {"text": row.link_text, "href": row.link_href} if row.link_href else None
