@@ -191,11 +191,14 @@ def unavailable(facts: PageFacts, labels: Labels) -> bool:
     return text_contains(" ".join(facts.headings) + " " + facts.text[:800], labels.words("unavailable"))
 
 
-def candidate_predicate(meta: Meta) -> tuple[str, list[str]]:
-    """JS predicate (and its argument) that turns true once any link to a contact form is on the page."""
-    js = """(forms) => [...document.querySelectorAll('a[href]')].some(a => /\\/(help\\/)?contact\\/\\d+/.test(a.pathname)
-        || forms.some(f => a.href.includes(f)))"""
-    return js, [f.split("/", 1)[1] for f in meta.forms.ai_objection]
+def candidate_predicate(meta: Meta) -> tuple[str, list[list[str]]]:
+    """JS predicate (and its argument) that turns true once a link to a known AI form, or to a contact form that
+    is not a known look-alike, is on the page: the box may be rendered after the rest of the page."""
+    js = """([forms, lookalikes]) => [...document.querySelectorAll('a[href]')].some(a => {
+        const href = a.href.replace('://www.', '://');
+        if (forms.some(f => href.includes(f))) return true;
+        return /\\/(help\\/)?contact\\/\\d+/.test(a.pathname) && !lookalikes.some(f => href.includes(f)); })"""
+    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes)]
 
 
 def normalised(text: str) -> str:

@@ -105,6 +105,8 @@ class Engine:
         self.t, self.lang = timeouts, lang
         self.evidence: dict[str, list[str]] = {}
         self.failed: dict[str, Stop] = {}  # URL -> how it failed: later routes do not wait on it again
+        self._captured: set[tuple[str, str]] = set()  # pages already in the evidence (a later route revisits)
+        self._final_step = False
 
     # -- public ------------------------------------------------------------------------------------------
     async def check(self, page, flow: Flow) -> tuple[Result, detect.Detection | None]:
@@ -142,7 +144,8 @@ class Engine:
 
     # -- routes ------------------------------------------------------------------------------------------
     async def _walk(self, page, flow: Flow, route: Route) -> None:
-        for step in route.steps:
+        for i, step in enumerate(route.steps):
+            self._final_step = i == len(route.steps) - 1  # the verdict captures the destination, outlined
             if step.open:
                 url = flow.start if step.open == "start" else step.open
                 await self._open(page, flow, url, self._page_name(url, flow))
@@ -204,7 +207,9 @@ class Engine:
         if facts.text_length == 0 and not facts.links:
             await self._shot(page, flow.platform, f"{name}-blank", status="unknown")
             raise Stop("unknown", f"The page at {page.url} came back blank.")
-        await self._shot(page, flow.platform, name)
+        if not self._final_step and (flow.platform, page.url) not in self._captured:
+            self._captured.add((flow.platform, page.url))
+            await self._shot(page, flow.platform, name)
         return facts
 
     async def _decline_cookies(self, page, flow: Flow, decline: str) -> None:
@@ -230,7 +235,7 @@ class Engine:
     async def _find_link(self, page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
         words = self.labels.words(step.follow, self.lang)
-        deadline = asyncio.get_running_loop().time() + (self.t.recognise_s if not step.optional else 1.0)
+        deadline = asyncio.get_running_loop().time() + (self.t.late_s if not step.optional else 1.0)
         while True:
             facts = await detect.snapshot(page)
             visible = [lk for lk in facts.links if lk.visible]

@@ -27,6 +27,8 @@ OUTCOME_JS = r"""
       || input.getAttribute('placeholder') || '');
     if (codeWords.some(w => label.includes(w))) return {kind: 'code', text: label};
   }
+  // The form still showing is never a confirmation, whatever its own text says ("... applied going forward").
+  if ([...document.querySelectorAll('textarea, input[type=email], input[type=password], select')].some(vis)) return null;
   const body = norm(document.body ? document.body.innerText : '');
   if (!confirmWords.some(w => body.includes(w))) return null;
   // Meta's message as the person reads it: the smallest block holding a heading and the matched words.
@@ -76,6 +78,16 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
         texts = {k: str(v) for k, v in fields.filled.items()}
         await engine._shot(page, flow.platform, "form-filled", texts=texts,
                            highlights=[f"field {k}" for k in fields.filled], status="awaiting_confirmation")
+        if await _asks_for_password(page):
+            await engine._shot(page, flow.platform, "form-asks-password", status="awaiting_confirmation",
+                               highlights=["password field (left empty)"])
+            if consent.visible:
+                person.warn(f"{flow.name}'s form asks for your password. The assistant never types it: type it "
+                            "yourself in the browser, then press the form's button.")
+        if await _asks_for_password(page) and not consent.visible:
+            return _with(result, "awaiting_confirmation", f"{flow.name}'s form asks for your password, which the "
+                         "assistant never types: type it yourself in the browser and press the form's button "
+                         "(run with a visible browser).", form_json)
         missing = _missing(fields)
         if missing and not consent.visible:
             return _with(result, "awaiting_confirmation", f"The form is open but needs {missing}: " + _missing_hint(
@@ -109,6 +121,11 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
         return _with(result, "rejected", f"{flow.name} refused the form: \"{text[:300]}\". Nothing was accepted.",
                      form_json)
     return _with(result, "unknown", f"After sending, {flow.name} showed no confirmation: {text}", form_json)
+
+
+async def _asks_for_password(page) -> bool:
+    return await page.evaluate(
+        "() => [...document.querySelectorAll('input[type=password]')].some(e => e.getClientRects().length > 0)")
 
 
 def _with(result: Result, status: str, detail: str, form: dict | None) -> Result:
@@ -299,6 +316,12 @@ async def _after_submit(page, engine: Engine, flow: Flow, consent: Consent, pers
     """Wait for Meta's answer; handle the emailed-code step (the person types the code)."""
     for _round in range(3):
         kind, text = await _outcome(page, engine)
+        if kind == "unknown" and detect.checkpoint(await detect.snapshot(page), engine.labels,
+                                                   flow.checkpoint_url_parts):
+            await engine._shot(page, flow.platform, "security-check-after-send", status="blocked")
+            raise Stop("blocked", f"{flow.name} asked for a security check (\"Confirm it's you\") after the form was "
+                                  "sent, so the objection is not confirmed: complete the check in a visible browser "
+                                  f"(optout login --platform {flow.platform}) and run optout object again.")
         if kind != "code":
             await engine._shot(page, flow.platform, "confirmation" if kind == "confirm" else f"after-send-{kind}",
                                texts={"page": text[:1500]}, status={"confirm": "submitted", "alert": "rejected"}

@@ -7,6 +7,7 @@ disk), the run folder is left consistent: finished, or marked incomplete with th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import platform as _platform
 import sys
 from dataclasses import dataclass
@@ -21,6 +22,13 @@ from assistant.settings import Settings
 from assistant.ui import Person
 
 SCREENSHOT_RETRIES = 2
+MAX_SHOT_HEIGHT = 6000  # CSS px: a whole Privacy Policy is ~40,000 px and 13 MB; keep the part that matters
+
+PAGE_EXTENT_JS = """() => {
+  const marked = document.querySelector('[data-optout-outline]');
+  const top = marked ? marked.getBoundingClientRect().top + window.scrollY : 0;
+  return {height: document.documentElement.scrollHeight, width: document.documentElement.clientWidth, focus: top};
+}"""
 
 
 class EvidenceRecorder:
@@ -39,14 +47,39 @@ class EvidenceRecorder:
         png = None
         for attempt in range(SCREENSHOT_RETRIES):
             try:
-                png = await page.screenshot(full_page=self.full_page, timeout=15000, animations="disabled")
+                clip = await self._clip(page)
+                if clip:
+                    highlights = list(highlights or []) + [f"page cut to {clip['height']:.0f} px around the "
+                                                           f"found element (from y={clip['y']:.0f})"]
+                png = await page.screenshot(full_page=self.full_page, clip=clip, timeout=15000,
+                                            animations="disabled")
                 break
             except detect_errors() as exc:  # headed on Xvfb a full-page capture can fail once; then give up
                 if attempt == SCREENSHOT_RETRIES - 1 or not page.context.browser or page.is_closed():
                     logger.warning(f"screenshot of {name} failed: {str(exc).splitlines()[0]}")
         step = self.run.add_step(platform, name, page.url, png, texts=texts, highlights=highlights, status=status)
+        await _quietly_unmark(page)
         self.seconds += loop.time() - started
         return step.get("screenshot")
+
+
+    async def _clip(self, page) -> dict | None:
+        """None for a whole page; for a very long one, a window around the outlined element (or the top)."""
+        if not self.full_page:
+            return None
+        extent = await page.evaluate(PAGE_EXTENT_JS)
+        if extent["height"] <= MAX_SHOT_HEIGHT:
+            return None
+        y = max(0, min(extent["focus"] - MAX_SHOT_HEIGHT / 3, extent["height"] - MAX_SHOT_HEIGHT))
+        return {"x": 0, "y": y, "width": extent["width"], "height": MAX_SHOT_HEIGHT}
+
+
+async def _quietly_unmark(page) -> None:
+    try:
+        await page.evaluate("() => document.querySelectorAll('[data-optout-outline]')"
+                            ".forEach(e => e.removeAttribute('data-optout-outline'))")
+    except Exception:  # noqa: BLE001 - the page may be gone; nothing to clean
+        pass
 
 
 @dataclass
@@ -81,8 +114,11 @@ def run_meta(settings: Settings) -> dict:
 
 
 async def run(settings: Settings, command: str, person: Person, objecting: bool = False,
-              record: bool = True, code_provider=None) -> Outcome:
-    """Run check (or object) for the settings' platforms; never raises for a fault in the flow."""
+              record: bool = True, code_provider=None, chromium: browser.Browser | None = None) -> Outcome:
+    """Run check (or object) for the settings' platforms; never raises for a fault in the flow.
+
+    `chromium`: an already started Browser to run in (fresh contexts; the caller closes it), for the selftest
+    and test harnesses that run many scenarios in one browser."""
     flows.validate_all()
     labels, meta, regions = flows.load_labels(), flows.load_meta(), flows.load_regions()
     run_folder = Run.start(settings.evidence_dir, command, run_meta(settings)) if record else None
@@ -95,14 +131,20 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
                 "results": [r.as_json() for r in ordered]}
 
     try:
-        choice = browser.find_browser(settings.browser_path)
-        person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
-                   f"({choice.executable or 'Playwright Chromium'}).")
-        async with browser.Browser(choice, settings.headless, settings.via,
-                                   nav_timeout_ms=settings.timeouts.nav_s * 1000) as chromium:
+        if chromium is None:
+            choice = browser.find_browser(settings.browser_path)
+            person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
+                       f"({choice.executable or 'Playwright Chromium'}).")
+            opened = browser.Browser(choice, settings.headless, settings.via,
+                                     nav_timeout_ms=settings.timeouts.nav_s * 1000)
+        else:
+            choice, opened = chromium.choice, contextlib.nullcontext(chromium)
+        async with opened as chromium:
             if run_folder:
                 run_folder.meta["browser"] = {"executable": choice.executable, "source": choice.source,
                                               "version": chromium.version}
+
+            write_failures: list[EvidenceWriteError] = []
 
             async def one(platform: str) -> None:
                 flow = flows.load_flow(platform)
@@ -114,12 +156,17 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
                     status, detail = describe_error(exc, settings.timeouts.nav_s)
                     results[platform] = Result(platform, status, detail,
                                                evidence=engine.evidence.get(platform, []))
+                except EvidenceWriteError as exc:  # each platform ends with its own clear status; then abort
+                    write_failures.append(exc)
+                    results[platform] = Result(platform, "error", f"Evidence could not be written: {exc}")
                 result = results[platform]
                 result.evidence = list(engine.evidence.get(platform, []))
                 result.region = region_verdict(settings.country, result.status, regions)
                 person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
 
             await asyncio.gather(*(one(p) for p in settings.platforms))
+            if write_failures:
+                raise write_failures[0]
     except EvidenceWriteError as exc:
         for p in settings.platforms:
             results.setdefault(p, Result(p, "error", f"Evidence could not be written: {exc}"))
@@ -152,7 +199,8 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
 
 async def _platform_run(chromium, engine: Engine, flow, settings: Settings, person: Person,
                         objecting: bool, code_provider=None) -> Result:
-    ctx = await chromium.new_context(state_file(settings, flow.platform), _locale(settings.lang))
+    ctx = await chromium.new_context(state_file(settings, flow.platform), _locale(settings.lang), via=settings.via,
+                                     nav_timeout_ms=settings.timeouts.nav_s * 1000)
     try:
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
@@ -173,6 +221,8 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
             await ctx.close()
         except Exception:  # noqa: BLE001 - the browser may already be gone
             pass
+        if getattr(ctx, "router", None) is not None:
+            ctx.router.close()  # its threads end with its context (a shared browser outlives many)
 
 
 def _locale(lang: str | None) -> str | None:

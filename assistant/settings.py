@@ -170,6 +170,10 @@ def writable_dir(value: str | Path, what: str) -> Path:
     probe = path
     while not probe.exists():
         probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"The {what} {path} cannot be created: {probe} is a file, not a folder.")
+    if probe == path and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        raise UsageError(f"The {what} {path} cannot be read and written (no permission).")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"The {what} {path} cannot be written (no permission for {probe}).")
     return path
@@ -180,11 +184,13 @@ def reason_from(reason: str | None, reason_file: str | None, template: str | Non
     """The person's reason and where it came from; validated against the form's limit."""
     from assistant.flows import load_reasons
 
-    given = [x for x in (reason, reason_file, template) if x]
+    given = [x for x in (reason, reason_file, template) if x is not None]
     if len(given) > 1:
         raise UsageError("Give the reason one way only: --reason, --reason-file or --reason-template.")
     limits = load_reasons()
-    if reason_file:
+    if reason_file is not None:
+        if not reason_file.strip():
+            raise UsageError("--reason-file needs the name of a file holding your reason.")
         path = Path(reason_file).expanduser()
         try:
             text = path.read_text(encoding="utf-8")
@@ -193,7 +199,7 @@ def reason_from(reason: str | None, reason_file: str | None, template: str | Non
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"The reason file {path} cannot be read ({exc}).") from None
         return validate_reason(text, limits.max_chars), f"file {path}"
-    if template:
+    if template is not None:
         if template not in limits.templates:
             close = difflib.get_close_matches(template, list(limits.templates), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
@@ -246,7 +252,7 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
     email = email or env("OPTOUT_EMAIL")
     if headless is None:
         headless = env("OPTOUT_HEADLESS") in ("1", "true", "yes")
-    if not (reason or reason_file or reason_template):
+    if reason is None and reason_file is None and reason_template is None:  # an empty --reason "" is an error
         reason, reason_file, reason_template = (env("OPTOUT_REASON"), env("OPTOUT_REASON_FILE"),
                                                 env("OPTOUT_REASON_TEMPLATE"))
     lang = validate_lang(lang) if lang else None

@@ -69,7 +69,7 @@ def assistant_run(replica, tmp_path):
            timeouts: settings.Timeouts | None = None, **kw):
         s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=True,
                            evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"), **kw)
-        s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=4, login_s=5,
+        s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=2.5, login_s=5,
                                                            confirm_s=5))
         return run_async(session.run(s, command, Person(interactive=False, quiet=True), objecting=objecting))
 

@@ -111,10 +111,39 @@ def test_a_wrong_code_is_rejected(optout, fresh):
 def test_the_assistant_never_types_into_a_planted_password_field(assistant_run, fresh):
     outcome = assistant_run("eu-en,password=1", platform="facebook", command="object", objecting=True, yes=True,
                             reason=REASON)
-    assert outcome.results[0].status == "submitted"
-    sent = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"][0]
-    secret = [v for k, v in sent["raw_fields"] if "pass" in k.lower()]
-    assert secret in ([], [""])
+    result = outcome.results[0]
+    assert result.status == "awaiting_confirmation"
+    assert "password" in result.detail
+    assert objection_posts(fresh) == []
+
+
+def test_the_form_page_text_is_never_taken_for_a_confirmation():
+    """A form still showing is not Meta's confirmation, even though its intro says 'applied going forward'."""
+    from assistant import flows
+    from assistant.browser import Browser, find_browser
+    from assistant.engine import Engine
+    from assistant.forms import _outcome
+    from assistant.settings import Timeouts
+    from assistant.ui import Person
+    from tests.conftest import run_async
+
+    form = ("<main><h1>Object to your information being used for AI at Meta</h1><p>If your objection is honoured,"
+            " your request will be applied going forward.</p><label>Email address<input type=email></label>"
+            "<button>Send</button></main>")
+    done = ("<main><h2>We’ll honor your objection</h2><p>This means that your request will be applied going"
+            " forward to the development and improvement of AI at Meta.</p></main>")
+
+    async def read(html):
+        async with Browser(find_browser(), headless=True) as b:
+            page = await (await b.new_context()).new_page()
+            await page.set_content(html)
+            engine = Engine(flows.load_labels(), flows.load_meta(), None, Person(False, quiet=True),
+                            Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1))
+            return await _outcome(page, engine)
+
+    assert run_async(read(form))[0] == "unknown"
+    kind, text = run_async(read(done))
+    assert kind == "confirm" and text.startswith("We’ll honor your objection")
 
 
 def test_a_prefilled_email_is_kept_and_a_different_one_warned_about(optout, fresh):
