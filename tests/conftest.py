@@ -97,3 +97,25 @@ def optout(tmp_path):
 def needs_real_pages():
     return pytest.mark.skipif(not REAL_PAGES.is_dir(),
                               reason=f"the real captures folder {REAL_PAGES} is absent (it sits beside the repo)")
+
+
+@pytest.fixture(scope="session")
+def xvfb():
+    """A virtual display for the headed test (set-up installs xvfb and xauth); skipped where there is none."""
+    import shutil
+
+    exe = shutil.which("Xvfb")
+    if not exe:
+        pytest.skip("Xvfb is not installed (make test installs xvfb and xauth)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen([exe, "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()  # Xvfb writes its display number once it accepts clients
+    if not number:
+        proc.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(timeout=10)

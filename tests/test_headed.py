@@ -1,0 +1,83 @@
+"""The visible path, under Xvfb: the person confirms in the page, by the banner or by the form's own button."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from assistant import session, settings
+from assistant.ui import Person
+from tests.conftest import run_async
+
+pytestmark = pytest.mark.headed
+REASON = "My public posts are personal and I did not share them to train AI models."
+
+
+def run_headed(replica, tmp_path, spec: str, person_acts):
+    """Run `object` in a visible browser; `person_acts(page)` plays the person once the form is filled in."""
+    s = settings.build(platform="facebook", via=replica.scenario_url(spec), headless=False, reason=REASON,
+                       evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"))
+    s = s.with_(timeouts=settings.Timeouts(nav_s=15, recognise_s=8, late_s=3, login_s=5, confirm_s=60))
+
+    async def main():
+        acting: list[asyncio.Task] = []
+
+        def on_context(platform, ctx):
+            async def person():
+                page = ctx.pages[0] if ctx.pages else await ctx.wait_for_event("page")
+                await person_acts(page)
+
+            acting.append(asyncio.create_task(person()))
+
+        outcome = await session.run(s, "object", Person(interactive=False, quiet=True), objecting=True,
+                                    on_context=on_context)
+        for task in acting:
+            if not task.done():
+                task.cancel()
+            elif task.exception():
+                raise task.exception()
+        return outcome
+
+    return run_async(main())
+
+
+def test_headed_person_confirms_with_the_banner_and_the_form_is_submitted(replica, tmp_path, xvfb, monkeypatch):
+    monkeypatch.setenv("DISPLAY", xvfb)
+    replica.reset()
+
+    async def click_banner(page):
+        banner = page.get_by_role("dialog", name="optout-assistant confirmation")
+        await banner.get_by_role("button", name="Confirm and send").click(timeout=60000)
+
+    outcome = run_headed(replica, tmp_path, "eu-en", click_banner)
+    result = outcome.results[0]
+    assert result.status == "submitted", result.detail
+    sent = [p for p in replica.posts if p["kind"] == "objection_form"]
+    assert len(sent) == 1 and sent[0]["fields"]["reason"] == REASON
+
+
+def test_headed_person_presses_the_forms_own_send_button(replica, tmp_path, xvfb, monkeypatch):
+    monkeypatch.setenv("DISPLAY", xvfb)
+    replica.reset()
+
+    async def press_send(page):
+        await page.get_by_role("dialog", name="optout-assistant confirmation").wait_for(timeout=60000)
+        await page.get_by_role("button", name="Send", exact=True).click()
+
+    outcome = run_headed(replica, tmp_path, "eu-en", press_send)
+    assert outcome.results[0].status == "submitted", outcome.results[0].detail
+    assert len([p for p in replica.posts if p["kind"] == "objection_form"]) == 1
+
+
+def test_headed_person_saying_not_now_sends_nothing(replica, tmp_path, xvfb, monkeypatch):
+    monkeypatch.setenv("DISPLAY", xvfb)
+    replica.reset()
+
+    async def decline(page):
+        banner = page.get_by_role("dialog", name="optout-assistant confirmation")
+        await banner.get_by_role("button", name="Not now").click(timeout=60000)
+
+    outcome = run_headed(replica, tmp_path, "eu-en", decline)
+    assert outcome.results[0].status == "awaiting_confirmation"
+    assert [p for p in replica.posts if p["kind"] == "objection_form"] == []
