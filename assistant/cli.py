@@ -65,28 +65,35 @@ def platform_option(default: str = "all", allow_all: bool = True):
 
 
 def browser_options(f):
-    f = click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout "
-                     "(e.g. http://127.0.0.1:8765/scenario/eu-de). Env: OPTOUT_VIA.")(f)
-    f = click.option("--headless/--headed", default=None,
-                     help="Hide the browser, or show it (default: visible when a display exists).")(f)
-    f = click.option("--browser-path", metavar="PATH", help="The Chromium executable to use. Env: OPTOUT_BROWSER.")(f)
-    f = click.option("--profile", metavar="DIR", help="Folder of saved sessions (one per platform; private).")(f)
-    f = click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")(f)
-    f = click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")(f)
-    f = click.option("--country", metavar="CC", help="Your country of residence, ISO code (DE, IT, US ...). "
-                     "Env: OPTOUT_COUNTRY.")(f)
-    f = click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt.")(f)
+    options = [
+        click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout "
+                     "(e.g. http://127.0.0.1:8765/scenario/eu-de). Env: OPTOUT_VIA."),
+        click.option("--headless/--headed", default=None,
+                     help="Hide the browser, or show it (default: visible when a display exists)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+        click.option("--evidence-dir", metavar="DIR", help="Where run folders are written."),
+        click.option("--profile", metavar="DIR", help="Folder of saved sessions (one per platform; private)."),
+        click.option("--country", metavar="CC", help="Your country of residence, ISO code (DE, IT, US ...). "
+                     "Env: OPTOUT_COUNTRY."),
+        click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt."),
+        click.option("--browser-path", metavar="PATH", help="The Chromium executable to use. Env: OPTOUT_BROWSER."),
+        click.option("--trace", is_flag=True, help="Also save a Playwright trace (for debugging). It holds your "
+                     "cookies: keep it private."),
+    ]
+    for option in reversed(options):  # click lists options in the order they are applied, innermost first
+        f = option(f)
     return f
 
 
-def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, **extra):
+def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
+              trace: bool = False, **extra):
     from assistant import browser, settings
 
     settings.load_env_file()
     if headless is None:
         headless = True if settings.env("OPTOUT_HEADLESS") in ("1", "true", "yes") else not browser.display_available()
     return settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
-                          profile=profile, country=country, lang=lang, browser_path=browser_path, **extra)
+                          profile=profile, country=country, lang=lang, browser_path=browser_path, trace=trace, **extra)
 
 
 def _person(s, quiet: bool = False):
@@ -141,7 +148,7 @@ def main() -> None:
 @main.command()
 @platform_option()
 @browser_options
-def check(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang):
+def check(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace):
     """Detect, per platform, whether Meta offers the AI objection in your region.
 
     Exit code 0 when every platform is `available` or `not_offered`, 1 otherwise, 2 for bad input.
@@ -149,8 +156,9 @@ def check(platform, via, headless, browser_path, profile, evidence_dir, as_json,
     from assistant import session
 
     _quiet_logging()
-    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang)
+    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace)
     person = _person(s, quiet=False)
+    _warn_trace(s, person)
     outcome = _run(session.run(s, "check", person))
     _remember(outcome, "check")
     _print_outcome(outcome, as_json, person)
@@ -172,7 +180,7 @@ def reason_options(f):
 @click.option("--replace-email", is_flag=True, help="Replace the form's prefilled email with --email.")
 @reason_options
 @click.option("--yes", is_flag=True, help="Send the filled form without asking (your explicit consent).")
-def object_(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, email,
+def object_(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace, email,
             replace_email, reason, reason_file, reason_template, yes):
     """Object to Meta's AI training: check, open the form, pre-fill it, and wait for YOUR confirmation.
 
@@ -185,15 +193,22 @@ def object_(platform, via, headless, browser_path, profile, evidence_dir, as_jso
     from assistant import session
 
     _quiet_logging()
-    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
+    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
                   email=email, replace_email=replace_email, reason=reason, reason_file=reason_file,
                   reason_template=reason_template, yes=yes)
     person = _person(s)
+    _warn_trace(s, person)
     _announce_reason(s, person)
     outcome = _run(session.run(s, "object", person, objecting=True))
     _remember(outcome, "object")
     _print_outcome(outcome, as_json, person)
     sys.exit(outcome.exit_code)
+
+
+def _warn_trace(s, person) -> None:
+    if s.trace:
+        person.warn("--trace: the run folder will hold a Playwright trace with your cookies and the pages' contents "
+                    "(trace-<platform>.zip, readable only by you). Do not share it.")
 
 
 def _announce_reason(s, person) -> None:

@@ -167,7 +167,7 @@ def render_html(run_dir: Path) -> Path:
         "complete": run.get("status") == "complete",
         "reason": run.get("reason"),
         "tool_version": run.get("tool_version") or "unknown",
-        "browser": meta.get("browser_version") or meta.get("browser"),
+        "browser": _browser_text(meta.get("browser_version") or meta.get("browser")),
         "meta": sorted(meta.items()),
         "results": results,
         "forms": [r for r in results if r["form"]],
@@ -177,3 +177,11 @@ def render_html(run_dir: Path) -> Path:
     }
     html = _environment().get_template("report.html.j2").render(**context)
     return write_private(run_dir / REPORT_HTML, html)
+
+
+def _browser_text(browser) -> str | None:
+    """'Chromium 156.0 (system: /usr/lib/chromium/chromium)' from the run's browser record."""
+    if not isinstance(browser, dict):
+        return browser
+    where = browser.get("executable") or "Playwright's own download"
+    return f"Chromium {browser.get('version', '?')} ({browser.get('source', '?')}: {where})"

@@ -114,7 +114,8 @@ def run_meta(settings: Settings) -> dict:
 
 
 async def run(settings: Settings, command: str, person: Person, objecting: bool = False,
-              record: bool = True, code_provider=None, chromium: browser.Browser | None = None) -> Outcome:
+              record: bool = True, code_provider=None, chromium: browser.Browser | None = None,
+              on_context=None) -> Outcome:
     """Run check (or object) for the settings' platforms; never raises for a fault in the flow.
 
     `chromium`: an already started Browser to run in (fresh contexts; the caller closes it), for the selftest
@@ -151,7 +152,7 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
                 engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
                 try:
                     results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
-                                                            code_provider)
+                                                            code_provider, on_context)
                 except detect_errors() as exc:
                     status, detail = describe_error(exc, settings.timeouts.nav_s)
                     results[platform] = Result(platform, status, detail,
@@ -198,9 +199,13 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
 
 
 async def _platform_run(chromium, engine: Engine, flow, settings: Settings, person: Person,
-                        objecting: bool, code_provider=None) -> Result:
+                        objecting: bool, code_provider=None, on_context=None) -> Result:
     ctx = await chromium.new_context(state_file(settings, flow.platform), _locale(settings.lang), via=settings.via,
                                      nav_timeout_ms=settings.timeouts.nav_s * 1000)
+    if on_context:  # a seam for tests that play the person in the same browser
+        on_context(flow.platform, ctx)
+    if settings.trace and engine.recorder.run is not None:
+        await ctx.tracing.start(screenshots=True, snapshots=True)
     try:
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
@@ -217,12 +222,26 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
             await browser.save_state(ctx, state_file(settings, flow.platform))
         return result
     finally:
+        if settings.trace and engine.recorder.run is not None:
+            await _save_trace(ctx, engine.recorder.run, flow.platform)
         try:
             await ctx.close()
         except Exception:  # noqa: BLE001 - the browser may already be gone
             pass
         if getattr(ctx, "router", None) is not None:
             ctx.router.close()  # its threads end with its context (a shared browser outlives many)
+
+
+async def _save_trace(ctx, run_folder: Run, platform: str) -> None:
+    """The Playwright trace holds cookies and page contents: written 0600, and the person was warned."""
+    import os
+
+    path = run_folder.path / f"trace-{platform}.zip"
+    try:
+        await ctx.tracing.stop(path=str(path))
+        os.chmod(path, 0o600)
+    except Exception as exc:  # noqa: BLE001 - a lost trace must not end the run
+        logger.warning(f"the trace of {platform} could not be saved: {exc}")
 
 
 def _locale(lang: str | None) -> str | None:
