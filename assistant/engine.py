@@ -183,20 +183,22 @@ class Engine:
         if decline is not None:
             await self._decline_cookies(page, flow, decline)
             facts = await detect.snapshot(page)
-        if detect.checkpoint(facts, self.labels, flow.checkpoint_url_parts):
-            await self._shot(page, flow.platform, "security-check", status="blocked")
-            if await self.person.wait_for_wall(page, flow.platform, "checkpoint", self.t.login_s,
-                                               lambda f: detect.checkpoint(f, self.labels, flow.checkpoint_url_parts)):
-                raise Stop("blocked", "", retry_route=True)
-            raise Stop("blocked", f"{flow.name} asks for a security check (\"Confirm it's you\"); complete it in "
-                                  f"a visible browser (optout login --platform {flow.platform}) and run again.")
-        if detect.login_wall(facts, self.labels, flow.login_url_parts):
-            await self._shot(page, flow.platform, "login-wall", status="login_required")
-            if await self.person.wait_for_wall(page, flow.platform, "login", self.t.login_s,
-                                               lambda f: detect.login_wall(f, self.labels, flow.login_url_parts)):
-                raise Stop("login_required", "", retry_route=True)
-            raise Stop("login_required", f"{flow.name} asks you to log in first: run "
-                                         f"`optout login --platform {flow.platform}` (or run with a visible browser).")
+        walls = (
+            ("checkpoint", "blocked", "security-check",
+             lambda f: detect.checkpoint(f, self.labels, flow.checkpoint_url_parts),
+             f"{flow.name} asks for a security check (\"Confirm it's you\"); complete it in a visible browser "
+             f"(optout login --platform {flow.platform}) and run again."),
+            ("login", "login_required", "login-wall",
+             lambda f: detect.login_wall(f, self.labels, flow.login_url_parts),
+             f"{flow.name} asks you to log in first: run `optout login --platform {flow.platform}` "
+             "(or run with a visible browser)."),
+        )
+        for kind, status, shot_name, still_walled, advice in walls:
+            if still_walled(facts):
+                await self._shot(page, flow.platform, shot_name, status=status)
+                if await self.person.wait_for_wall(page, flow.platform, kind, self.t.login_s, still_walled):
+                    raise Stop(status, "", retry_route=True)
+                raise Stop(status, advice)
         status = response.status if response is not None else 200
         if status >= 400:
             await self._shot(page, flow.platform, f"{name}-http-{status}", status="error")

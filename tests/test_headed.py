@@ -81,3 +81,31 @@ def test_headed_person_saying_not_now_sends_nothing(replica, tmp_path, xvfb, mon
     outcome = run_headed(replica, tmp_path, "eu-en", decline)
     assert outcome.results[0].status == "awaiting_confirmation"
     assert [p for p in replica.posts if p["kind"] == "objection_form"] == []
+
+
+def test_headed_run_waits_for_the_person_to_log_in_then_goes_on(replica, tmp_path, xvfb, monkeypatch):
+    """The person types their own password in the visible browser; the assistant only waits, then goes on."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    s = settings.build(platform="facebook", via=replica.scenario_url("eu-en,login=0,cookie=0"), headless=False,
+                       evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"))
+    s = s.with_(timeouts=settings.Timeouts(nav_s=15, recognise_s=8, late_s=3, login_s=60, confirm_s=5))
+
+    async def main():
+        def on_context(platform, ctx):
+            async def person():
+                page = ctx.pages[0] if ctx.pages else await ctx.wait_for_event("page")
+                password = page.locator("input[type=password]")
+                await password.wait_for(timeout=30000)
+                await page.locator("input[type=email], input[type=text]").first.fill("person@example.com")
+                await password.fill("the person's own secret")
+                await page.get_by_role("button", name="Log in").first.click()
+
+            asyncio.get_running_loop().create_task(person())
+
+        return await session.run(s, "check", Person(interactive=True, quiet=True), on_context=on_context)
+
+    outcome = run_async(main())
+    assert outcome.results[0].status == "available", outcome.results[0].detail
+    state = tmp_path / "profiles" / "facebook" / "state.json"
+    assert state.stat().st_mode & 0o777 == 0o600
+    assert "the person's own secret" not in state.read_text()
