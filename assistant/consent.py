@@ -11,28 +11,9 @@ import asyncio
 import sys
 import threading
 
-BANNER_JS = r"""
-(text) => {
-  if (window.top !== window || document.getElementById === undefined) return;
-  const old = document.querySelector('optout-consent-banner'); if (old) old.remove();
-  const host = document.createElement('optout-consent-banner');
-  host.style.cssText = 'position:fixed;left:0;right:0;bottom:0;z-index:2147483647;';
-  const root = host.attachShadow({mode: 'open'});
-  root.innerHTML = `<style>
-    .bar{font:15px/1.4 system-ui,sans-serif;background:#111827;color:#fff;padding:14px 20px;display:flex;
-      gap:16px;align-items:center;box-shadow:0 -4px 16px rgba(0,0,0,.35);border-top:4px solid #f59e0b}
-    .msg{flex:1} b{color:#fbbf24} button{font:600 15px system-ui,sans-serif;border:0;border-radius:6px;
-      padding:10px 16px;cursor:pointer} .ok{background:#22c55e;color:#052e16} .no{background:#374151;color:#fff}
-  </style><div class="bar" role="dialog" aria-label="optout-assistant confirmation">
-    <div class="msg"><b>optout-assistant:</b> ${text.message}</div>
-    <button class="ok" type="button">${text.confirm}</button><button class="no" type="button">${text.cancel}</button>
-  </div>`;
-  root.querySelector('.ok').addEventListener('click', () => { host.remove(); window.optoutConsent('confirm'); });
-  root.querySelector('.no').addEventListener('click', () => { host.remove(); window.optoutConsent('cancel'); });
-  document.documentElement.appendChild(host);
-}
-"""
+from assistant.banner import Button, remove_banner, show_banner
 
+BANNER_TAG = "optout-consent-banner"
 BANNER_TEXT = {
     "message": "Review this form. Click Send yourself, or confirm in the terminal.",
     "confirm": "Confirm and send",
@@ -104,7 +85,9 @@ class Consent:
         waiters: list[asyncio.Task] = []
         if self.visible:
             await page.expose_function("optoutConsent", lambda v: decide("confirm" if v == "confirm" else "declined"))
-            await page.evaluate(BANNER_JS, BANNER_TEXT)
+            await show_banner(page, BANNER_TEXT["message"], tag=BANNER_TAG, label="optout-assistant confirmation",
+                              buttons=(Button(BANNER_TEXT["confirm"], "confirm", "ok"),
+                                       Button(BANNER_TEXT["cancel"], "cancel", "no")), callback="optoutConsent")
             page.on("request", lambda r: decide("self") if r.method == "POST" and r.frame == page.main_frame else None)
         if self.terminal:
             waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide)))
@@ -113,14 +96,13 @@ class Consent:
         try:
             with self.person.waiting(f"Waiting for your confirmation on {platform.capitalize()} ..."):
                 return await asyncio.wait_for(decided, timeout=self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return "timeout"
         finally:
             for w in waiters:
                 w.cancel()
             if self.visible:
-                await _quietly(page.evaluate("() => { const b = document.querySelector('optout-consent-banner');"
-                                             " if (b) b.remove(); }"))
+                await remove_banner(page, BANNER_TAG)
 
     async def _ask_terminal(self, platform: str, summary: str, decide) -> None:
         async with self._terminal_lock:
@@ -146,10 +128,3 @@ class Consent:
     async def press(button) -> None:
         """The one place a submission button is pressed, and only after consent was obtained."""
         await button.click()
-
-
-async def _quietly(awaitable) -> None:
-    try:
-        await awaitable
-    except Exception:  # noqa: BLE001 - the page may have navigated away
-        pass

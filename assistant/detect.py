@@ -39,7 +39,8 @@ SNAPSHOT_JS = r"""
     .filter(visible).map((d) => ({name: norm(d.getAttribute('aria-label') || ''), text: norm(d.innerText).slice(0, 600),
       buttons: [...d.querySelectorAll('button,[role=button]')].map(nameOf)}));
   const passwords = [...document.querySelectorAll('input[type=password]')].filter(visible).length;
-  const alerts = [...document.querySelectorAll('[role=alert]')].filter(visible).map((e) => norm(e.innerText)).filter(Boolean);
+  const alerts = [...document.querySelectorAll('[role=alert]')].filter(visible)
+    .map((e) => norm(e.innerText)).filter(Boolean);
   const body = norm(document.body ? document.body.innerText : '');
   return {url: location.href, title: document.title, lang: document.documentElement.lang || '',
           links, headings, dialogs, passwords, alerts, text: body.slice(0, 4000), text_length: body.length};
@@ -51,7 +52,8 @@ OUTLINE_JS = r"""
   const a = document.querySelectorAll('a[href]')[index];
   if (!a) return false;
   let box = a.parentElement;
-  while (box && box !== document.body && (box.innerText || '').replace(/\s+/g, ' ').trim().length < 160) box = box.parentElement;
+  const long = (el) => (el.innerText || '').replace(/\s+/g, ' ').trim().length >= 160;
+  while (box && box !== document.body && !long(box)) box = box.parentElement;
   a.setAttribute('data-optout-outline', '1');
   a.style.outline = `4px solid ${linkColor}`; a.style.outlineOffset = '2px';
   if (box && box !== document.body) { box.setAttribute('data-optout-outline', '1');

@@ -30,7 +30,8 @@ def doctor_report(browser_path: str | None = None) -> int:
         problems.append(str(exc))
         click.echo(f"[{bad}] browser: none found")
     if browser.display_available():
-        click.echo(f"[{ok}] display: available ({os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY') or 'desktop'}"
+        screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "desktop"
+        click.echo(f"[{ok}] display: available ({screen}"
                    "): the browser will be visible")
     else:
         click.echo(f"[{ok}] display: none: runs are headless (for a visible browser: xvfb-run -a optout ...)")

@@ -16,19 +16,22 @@ from assistant.settings import Settings, has_terminal
 
 OUTCOME_JS = r"""
 ([confirmWords, codeWords]) => {
-  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ').trim().toLowerCase();
+  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ')
+    .trim().toLowerCase();
   const vis = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
   const alerts = [...document.querySelectorAll('[role=alert]')].filter(vis).map(e => norm(e.innerText)).filter(Boolean);
   if (alerts.length) return {kind: 'alert', text: [...document.querySelectorAll('[role=alert]')].filter(vis)
     .map(e => e.innerText.trim()).filter(Boolean).join(' ')};
   for (const input of document.querySelectorAll('input:not([type=hidden]):not([type=email]):not([type=password])')) {
     if (!vis(input)) continue;
-    const label = norm((input.labels && input.labels[0] && input.labels[0].innerText) || input.getAttribute('aria-label')
+    const label = norm((input.labels && input.labels[0] && input.labels[0].innerText)
+      || input.getAttribute('aria-label')
       || input.getAttribute('placeholder') || '');
     if (codeWords.some(w => label.includes(w))) return {kind: 'code', text: label};
   }
   // The form still showing is never a confirmation, whatever its own text says ("... applied going forward").
-  if ([...document.querySelectorAll('textarea, input[type=email], input[type=password], select')].some(vis)) return null;
+  const fields = 'textarea, input[type=email], input[type=password], select';
+  if ([...document.querySelectorAll(fields)].some(vis)) return null;
   const body = norm(document.body ? document.body.innerText : '');
   if (!confirmWords.some(w => body.includes(w))) return null;
   // Meta's message as the person reads it: the smallest block holding a heading and the matched words.
@@ -36,7 +39,8 @@ OUTCOME_JS = r"""
     .filter(vis).filter(b => confirmWords.some(w => norm(b.innerText).includes(w)));
   const rich = blocks.filter(b => b.querySelector('h1,h2,h3,[role=heading]'));
   const pick = (rich.length ? rich : blocks).sort((a, b) => a.innerText.length - b.innerText.length)[0];
-  const text = (pick ? pick.innerText : document.body.innerText).replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+  const text = (pick ? pick.innerText : document.body.innerText).replace(/[ \t]+/g, ' ')
+    .replace(/\n\s*\n+/g, '\n').trim();
   return {kind: 'confirm', text: text.slice(0, 1500)};
 }
 """
@@ -202,7 +206,8 @@ async def _recognise(page, engine: Engine, flow: Flow) -> FormFields:
         raise Stop("unknown", f"The objection form's fields are not the ones the flow knows (no {missing}); "
                               "nothing was filled. Meta may have changed the form.")
     if f.reason is not None:
-        f.reason_required = bool(await f.reason.evaluate("e => e.required || e.getAttribute('aria-required') === 'true'"))
+        f.reason_required = bool(await f.reason.evaluate(
+            "e => e.required || e.getAttribute('aria-required') === 'true'"))
     page_lang = (await page.evaluate("document.documentElement.lang") or "").lower()
     if f.country is not None and f.reason_required:
         f.version = "D" if page_lang == "pt-br" or await _selected(f.country) == "BR" else "A"

@@ -239,7 +239,8 @@ def timeouts_from_env() -> Timeouts:
 def build(*, platform: str = "all", via: str | None = None, headless: bool | None = None, json: bool = False,
           evidence_dir: str | None = None, profile: str | None = None, country: str | None = None,
           lang: str | None = None, email: str | None = None, reason: str | None = None,
-          reason_file: str | None = None, reason_template: str | None = None, yes: bool = False, replace_email: bool = False,
+          reason_file: str | None = None, reason_template: str | None = None, yes: bool = False,
+          replace_email: bool = False,
           browser_path: str | None = None, trace: bool = False) -> Settings:
     """Flags first, then the environment (.env already read), then defaults."""
     check_keys(dict(os.environ), "the environment")

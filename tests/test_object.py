@@ -67,7 +67,8 @@ def test_object_without_yes_and_without_a_terminal_sends_nothing(optout, fresh):
 
 
 def test_a_form_refused_by_meta_is_rejected_never_submitted(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A,minreason=100"),
+    code, _, _, data = optout("object", "--platform", "facebook", "--via",
+                              fresh.scenario_url("eu-en,form=A,minreason=100"),
                               "--headless", "--json", "--yes", "--country", "IE", "--reason", "Too short.")
     result = data["results"][0]
     assert result["status"] == "rejected"

@@ -141,7 +141,9 @@ def test_bad_scenario_is_a_clear_error_and_a_400(replica: ReplicaServer, spec: s
 
 def test_every_language_has_every_text_with_the_same_placeholders():
     table = tomllib.loads((Path(__file__).parents[1] / "assistant/replica/texts.toml").read_text("utf-8"))
-    names = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    def names(text):
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
     for lang in BOX_WORDS:
         assert set(table[lang]) == set(table["en"]), lang
         for key, text in table[lang].items():

@@ -40,7 +40,8 @@ import re
 from dataclasses import dataclass, field
 
 EU27 = frozenset(
-    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU"]
+    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT",
+     "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU"]
 )
 EEA_EXTRA = frozenset({"IS", "LI", "NO"})
 EUROPEAN = EU27 | EEA_EXTRA | {"GB", "CH"}
