@@ -206,3 +206,9 @@ def test_cli_check_prints_a_short_human_summary(optout, replica):
     assert code == 0
     assert "Facebook: the objection is offered [available]" in stdout
     assert "Evidence:" in stdout
+
+
+def test_instagram_falls_back_to_its_privacy_center_when_about_is_gone(assistant_run):
+    out = results(assistant_run("eu-en,hide=about_link", platform="instagram"))
+    assert out["instagram"]["status"] == "available"
+    assert out["instagram"]["route"] == "settings-privacy-center"

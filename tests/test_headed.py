@@ -109,3 +109,23 @@ def test_headed_run_waits_for_the_person_to_log_in_then_goes_on(replica, tmp_pat
     state = tmp_path / "profiles" / "facebook" / "state.json"
     assert state.stat().st_mode & 0o777 == 0o600
     assert "the person's own secret" not in state.read_text()
+
+
+def test_login_keeps_the_session_privately_and_logout_deletes_it(optout, replica, xvfb, tmp_path):
+    profile = tmp_path / "profiles"
+    code, stdout, stderr, _ = optout("login", "--platform", "instagram", "--via", replica.scenario_url("eu-en"),
+                                     "--profile", str(profile), env={"DISPLAY": xvfb})
+    assert code == 0, stderr
+    assert "already logged in" in stderr
+    state = profile / "instagram" / "state.json"
+    assert state.stat().st_mode & 0o777 == 0o600
+    assert (profile / "instagram").stat().st_mode & 0o777 == 0o700
+    code, stdout, _, _ = optout("logout", "--platform", "instagram", "--profile", str(profile))
+    assert code == 0 and "saved session deleted" in stdout
+    assert not state.exists()
+
+
+def test_login_without_a_display_says_how_to_get_one(optout, replica):
+    code, _, stderr, _ = optout("login", "--platform", "facebook", "--via", replica.scenario_url("eu-en"))
+    assert code == 2
+    assert "needs a visible browser" in stderr
