@@ -5,8 +5,6 @@ Heavy imports (Playwright, the engine) happen inside the commands, so `optout --
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json as jsonlib
 import sys
 from pathlib import Path
@@ -14,6 +12,8 @@ from pathlib import Path
 import click
 
 from assistant import __version__
+from assistant.breakage import register as register_breakage
+from assistant.selftest import register as register_selftest
 from assistant.watch import register as register_watch
 
 EXIT_USAGE = 2
@@ -120,6 +120,8 @@ def _remember(outcome, source: str) -> None:
 
 
 def _run(coro):
+    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
+
     try:
         return asyncio.run(coro)
     except KeyboardInterrupt:
@@ -327,6 +329,8 @@ def demo(region, lang, yes, headless, as_json, evidence_dir, platform):
 
 
 register_watch(main)
+register_selftest(main)
+register_breakage(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from assistant import browser as nav
 from assistant import detect
-from assistant.flows import Flow, Labels, Meta, Route, Step, label_matches, normalise
+from assistant.flows import Flow, Labels, Meta, Route, Step, normalise
 from assistant.settings import Timeouts
 
 CHECK_STATUSES = ("available", "not_offered", "login_required", "blocked", "unknown", "error")
@@ -144,6 +144,12 @@ class Engine:
 
     # -- routes ------------------------------------------------------------------------------------------
     async def _walk(self, page, flow: Flow, route: Route) -> None:
+        try:
+            await self._steps(page, flow, route)
+        finally:
+            self._final_step = False  # pages after the route (the form, the guide) are captured on arrival
+
+    async def _steps(self, page, flow: Flow, route: Route) -> None:
         for i, step in enumerate(route.steps):
             self._final_step = i == len(route.steps) - 1  # the verdict captures the destination, outlined
             if step.open:
@@ -294,7 +300,7 @@ class Engine:
             await self._shot(
                 page, flow.platform, "ai-box-found", texts={"box": found.box_text or "", "link": link.text,
                                                              "href": link.href},
-                highlights=[f"AI at Meta box", f"link '{link.text}'"], status="available")
+                highlights=["AI at Meta box", f"link '{link.text}'"], status="available")
             return self._result(flow, "available", f"The AI at Meta box offers the objection link "
                                 f"'{link.text}' ({link.href}) on {where}.", route,
                                 object_link=link.as_json(), box_text=found.box_text), found

@@ -82,13 +82,14 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
         texts = {k: str(v) for k, v in fields.filled.items()}
         await engine._shot(page, flow.platform, "form-filled", texts=texts,
                            highlights=[f"field {k}" for k in fields.filled], status="awaiting_confirmation")
-        if await _asks_for_password(page):
+        asks_password = await _asks_for_password(page)
+        if asks_password:
             await engine._shot(page, flow.platform, "form-asks-password", status="awaiting_confirmation",
                                highlights=["password field (left empty)"])
             if consent.visible:
                 person.warn(f"{flow.name}'s form asks for your password. The assistant never types it: type it "
                             "yourself in the browser, then press the form's button.")
-        if await _asks_for_password(page) and not consent.visible:
+        if asks_password and not consent.visible:
             return _with(result, "awaiting_confirmation", f"{flow.name}'s form asks for your password, which the "
                          "assistant never types: type it yourself in the browser and press the form's button "
                          "(run with a visible browser).", form_json)
@@ -169,15 +170,46 @@ async def _press_first(page, words: list[str]) -> None:
     raise Stop("unknown", f"No '{words[0]}' button to go on.")
 
 
-async def _control(page, words: list[str], tags: tuple[str, ...]):
-    for word in words:
-        loc = page.get_by_label(word, exact=False)
-        for i in range(await loc.count()):
-            el = loc.nth(i)
-            tag = await el.evaluate("e => e.tagName.toLowerCase() + (e.type === 'email' ? ':email' : '')")
-            if tag.split(":")[0] in tags and await el.is_visible():
-                return el
-    return None
+FIELDS_JS = r"""
+(specs) => {
+  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ')
+    .trim().toLowerCase();
+  const vis = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const kind = (e) => e.tagName.toLowerCase();
+  const labelOf = (e) => {
+    const parts = [...(e.labels || [])].map((l) => l.innerText);
+    parts.push(e.getAttribute('aria-label') || '', e.getAttribute('placeholder') || '');
+    for (const id of (e.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)) {
+      const ref = document.getElementById(id); if (ref) parts.push(ref.innerText);
+    }
+    return norm(parts.join(' | '));
+  };
+  const skip = new Set(['hidden', 'password', 'checkbox', 'radio', 'submit', 'button']);
+  const controls = [...document.querySelectorAll('input, select, textarea')]
+    .filter((e) => vis(e) && !skip.has((e.type || '').toLowerCase()));
+  document.querySelectorAll('[data-optout-field]').forEach((e) => e.removeAttribute('data-optout-field'));
+  const found = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    for (const word of spec.words) {
+      const el = controls.find((e) => !e.hasAttribute('data-optout-field') && spec.tags.includes(kind(e))
+        && labelOf(e).includes(word));
+      if (el) { el.setAttribute('data-optout-field', key); found[key] = true; break; }
+    }
+  }
+  return found;
+}
+"""
+
+FIELD_TAGS = {"country": ("select", "input"), "email": ("input",), "reason": ("textarea",),
+              "extra": ("textarea", "input"), "code": ("input",)}
+
+
+async def _controls(page, engine: Engine, keys: tuple[str, ...]) -> dict:
+    """The form's fields by their labels (page language first), found in one look at the page."""
+    specs = {key: {"words": [normalise(w) for w in engine.labels.words(f"{key}_field", engine.lang)],
+                   "tags": list(FIELD_TAGS[key])} for key in keys}
+    found = await page.evaluate(FIELDS_JS, specs)
+    return {key: page.locator(f'[data-optout-field="{key}"]') if found.get(key) else None for key in keys}
 
 
 async def _recognise(page, engine: Engine, flow: Flow) -> FormFields:
@@ -189,12 +221,7 @@ async def _recognise(page, engine: Engine, flow: Flow) -> FormFields:
         raise Stop("unknown", f"The objection form at {page.url} did not appear (Meta may have changed it).") from exc
     lang = engine.lang
     words = engine.labels.words
-    f = FormFields(
-        country=await _control(page, words("country_field", lang), ("select", "input")),
-        email=await _control(page, words("email_field", lang), ("input",)),
-        reason=await _control(page, words("reason_field", lang), ("textarea",)),
-        extra=await _control(page, words("extra_field", lang), ("textarea", "input")),
-    )
+    f = FormFields(**await _controls(page, engine, ("country", "email", "reason", "extra")))
     for word in words("send", lang):
         button = page.get_by_role("button", name=word, exact=True)
         if await button.count():
@@ -337,7 +364,9 @@ async def _after_submit(page, engine: Engine, flow: Flow, consent: Consent, pers
         if code is None:
             raise Stop("awaiting_confirmation", "Meta emailed a code to confirm the objection, and none was entered: "
                                                 "the objection is not complete. Run again and type the code.")
-        field_ = await _control(page, engine.labels.words("code_field", engine.lang), ("input",))
+        field_ = (await _controls(page, engine, ("code",)))["code"]
+        if field_ is None:
+            raise Stop("unknown", "The code step's field was not found.")
         if code != "typed-in-browser":
             await field_.fill(code)
             await _press_submit(page, engine)
@@ -384,7 +413,7 @@ async def _outcome(page, engine: Engine) -> tuple[str, str]:
     try:
         await nav.settle(page, engine._ms(engine.t.nav_s))
         handle = await page.wait_for_function(OUTCOME_JS, arg=[words, code_words],
-                                              timeout=engine._ms(engine.t.nav_s), polling=100)
+                                              timeout=engine._ms(engine.t.nav_s), polling="raf")
         value = await handle.json_value()
         return value["kind"], value["text"]
     except detect_errors() as exc:

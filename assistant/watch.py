@@ -7,7 +7,6 @@ the history back. Both are registered on the CLI's group by `register(main)`.
 
 from __future__ import annotations
 
-import asyncio
 import json as jsonlib
 import os
 import re
@@ -20,8 +19,12 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    import asyncio
 
 MIN_INTERVAL = timedelta(minutes=10)
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -219,6 +222,7 @@ def _session_signature(settings, platform: str) -> tuple | None:
 
 async def watch_loop(settings, person, every: timedelta | None, command: list[str] | None) -> int:
     """Rounds until Ctrl-C (or SIGTERM); with `every` None, one round and its exit code."""
+    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
     paused: dict[str, tuple | None] = {}  # platform -> its saved session when the login stopped working
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -252,6 +256,7 @@ async def watch_loop(settings, person, every: timedelta | None, command: list[st
 
 async def _wait_until(due: datetime, stop: asyncio.Event) -> bool:
     """Wait for the wall-clock time `due`; True when asked to stop first."""
+    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
     while (remaining := (due - datetime.now(UTC)).total_seconds()) > 0:
         try:
             await asyncio.wait_for(stop.wait(), timeout=min(WAKE_S, remaining))
@@ -396,6 +401,8 @@ def watch(platform, every, once, notify, via, country, evidence_dir, profile):
       optout watch --every 6h                 keep watching; Ctrl-C to stop
       optout watch --once --notify ~/bin/tell-me
     """
+    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
+
     from loguru import logger
 
     from assistant import settings as settings_mod
