@@ -10,8 +10,9 @@ setup-test:
 demo: setup
 	@.venv/bin/optout demo $(ARGS)
 
+# Four workers on two cores: most of a browser test is waiting (pages, late content, time-outs), not computing.
 test: setup-test
-	@.venv/bin/python -m pytest -q $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -q -n 4 -p no:logging $(PYTEST_ARGS)
 
 bench: setup-test
 	@.venv/bin/python bench/run.py $(ARGS)

@@ -7,6 +7,7 @@ host resolver refuses everything but loopback, so nothing leaves the machine.
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import os
@@ -199,11 +200,17 @@ class Browser:
 
         self._pw = await async_playwright().start()
         args = ["--disable-gpu"] if not self.headless else []  # headed on Xvfb: no flaky full-page captures
+        extra = {}
         if self.via and _is_loopback(self.via):
             args.append("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost")
+            # Every page request is answered by the router, so the browser itself needs no network at all: a
+            # dead-end loopback proxy stops what neither routing nor the resolver rule sees (a preconnect to an
+            # IP address), and WebRTC may not use UDP around it.
+            args.append("--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
+            extra["proxy"] = {"server": "http://127.0.0.1:9"}
         try:
             self._browser = await self._pw.chromium.launch(
-                executable_path=self.choice.executable, headless=self.headless, args=args)
+                executable_path=self.choice.executable, headless=self.headless, args=args, **extra)
         except Exception:
             await self._pw.stop()
             raise
@@ -217,18 +224,23 @@ class Browser:
     def connected(self) -> bool:
         return bool(self._browser and self._browser.is_connected())
 
-    async def new_context(self, state_file: Path | None = None, locale: str | None = None):
+    async def new_context(self, state_file: Path | None = None, locale: str | None = None, via: str | None = None,
+                          nav_timeout_ms: float | None = None):
+        """A context for one platform; `via`/`nav_timeout_ms` override the browser's (a shared browser serves
+        runs of several scenarios)."""
         from assistant.routing import Router
 
+        via = via or self.via
         ctx = await self._browser.new_context(
             storage_state=str(state_file) if state_file and state_file.exists() else None,
             viewport={"width": 1280, "height": 900}, locale=locale or "en-US")
-        ctx.set_default_navigation_timeout(self.nav_timeout_ms)
-        ctx.set_default_timeout(self.nav_timeout_ms)
-        if self.via:
-            router = Router(self.via, meta_host_suffixes())
+        ctx.set_default_navigation_timeout(nav_timeout_ms or self.nav_timeout_ms)
+        ctx.set_default_timeout(nav_timeout_ms or self.nav_timeout_ms)
+        if via:
+            router = Router(via, meta_host_suffixes())
             self.routers.append(router)
             await ctx.route("**/*", router.handle)
+            await ctx.route_web_socket("**", functools.partial(_refuse_web_socket, router))
             ctx.router = router
         else:
             ctx.router = None
@@ -246,8 +258,22 @@ class Browser:
             await self._pw.stop()
 
 
+async def _refuse_web_socket(router, ws) -> None:
+    """WebSockets bypass request routing: under --via none is connected anywhere; each is recorded and closed."""
+    from assistant.routing import Exchange
+
+    router.exchanges.append(Exchange("WEBSOCKET", ws.url, None, None, "blocked: WebSocket"))
+    try:
+        await ws.close()
+    except Exception:  # noqa: BLE001 - the page may be gone already
+        pass
+
+
 async def save_state(context, state_file: Path) -> None:
     """The person's session (cookies, storage) for next time: private to them."""
+    # <profile folder>/<platform>/state.json: mkdir(parents=True) gives the profile folder itself the default
+    # 0755, so both levels are made (or tightened to) 0700.
+    paths.private_dir(state_file.parent.parent)
     paths.private_dir(state_file.parent)
     tmp = state_file.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -259,20 +285,46 @@ async def save_state(context, state_file: Path) -> None:
 
 async def settle(page, timeout_ms: int) -> None:
     """Wait until the page has loaded and is not a routing stub that is about to navigate anew."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     router = getattr(page.context, "router", None)
-    for _ in range(10):
-        await page.wait_for_load_state("load", timeout=timeout_ms)
-        current = page.url
-        if router is None or router.redirect_target(current) is None:
-            return
-        await page.wait_for_url(lambda u, c=current: u != c, wait_until="load", timeout=timeout_ms)
+    try:
+        for _ in range(10):
+            await page.wait_for_load_state("load", timeout=timeout_ms)
+            current = page.url
+            if router is None or router.redirect_target(current) is None:
+                return
+            await page.wait_for_url(lambda u, c=current: u != c, wait_until="load", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        await stop_loading(page)
+        raise
 
 
 async def goto(page, url: str, timeout_ms: int):
     """Navigate to a real Meta URL and follow any redirect to where it lands."""
-    response = await page.goto(url, wait_until="load", timeout=timeout_ms)
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        response = await page.goto(url, wait_until="load", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        await stop_loading(page)
+        raise
     await settle(page, timeout_ms)
     return response
+
+
+async def stop_loading(page) -> None:
+    """After a navigation timed out, stop it (as the browser's Stop button does). Otherwise the page stays
+    mid-navigation: every later look at it (snapshot, screenshot) waits for the slow answer after all, and that
+    answer replaces whatever page the flow has moved on to."""
+    try:
+        cdp = await page.context.new_cdp_session(page)
+        try:
+            await cdp.send("Page.stopLoading")
+        finally:
+            await cdp.detach()
+    except Exception:  # noqa: BLE001 - the page or browser may be gone; the timeout is reported either way
+        pass
 
 
 def _is_loopback(url: str) -> bool:

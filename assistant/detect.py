@@ -17,7 +17,14 @@ SNAPSHOT_JS = r"""
 () => {
   const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
   const visible = (el) => { const r = el.getClientRects(); const st = getComputedStyle(el);
-    return r.length > 0 && st.visibility !== 'hidden' && st.display !== 'none' && Number(st.opacity) !== 0; };
+    if (!(r.length > 0 && st.visibility !== 'hidden' && st.display !== 'none' && Number(st.opacity) !== 0)) {
+      return false;
+    }
+    // A transparent or hidden ancestor, no size (a 1px "screen-reader" box), or pushed off the page: not shown.
+    if (el.checkVisibility && !el.checkVisibility({opacityProperty: true, visibilityProperty: true, checkOpacity: true,
+        checkVisibilityCSS: true})) return false;
+    const b = el.getBoundingClientRect();
+    return b.width >= 2 && b.height >= 2 && b.right + scrollX > 0 && b.bottom + scrollY > 0; };
   const nameOf = (el) => norm(el.getAttribute('aria-label') || el.innerText || el.textContent || el.value || '');
   const contextOf = (a) => {
     let node = a.parentElement;
@@ -130,12 +137,25 @@ def is_contact_form(href: str) -> bool:
     return bool(re.search(r"/(help/)?contact/\d+", urlsplit(href).path))
 
 
+def _on_meta_host(href: str, meta: Meta) -> bool:
+    u = urlsplit(href)
+    host = (u.hostname or "").lower()
+    return u.scheme == "https" and any(host == s or host.endswith("." + s) for s in meta.hosts.suffixes)
+
+
+def _page_words(labels: Labels, key: str, lang: str | None) -> list[str]:
+    """A label in the page's language only (all languages when the page does not say which it is)."""
+    return list(labels.labels[key].get(lang) or []) if lang else labels.words(key)
+
+
 def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
     """Is an AI objection link offered on this page? Known form addresses first, then text and context."""
     lang = page_language(facts, labels)
     object_words = labels.words("object_link", lang)
-    ai_words = labels.words("ai_at_meta", lang)
     phrase_words = labels.words("object_phrase", lang)
+    # An unlisted form counts only inside the box as the page's own language words it, and only on Meta's hosts.
+    box_object, box_ai, box_phrase = (_page_words(labels, key, lang) for key in ("object_link", "ai_at_meta",
+                                                                                 "object_phrase"))
     lookalikes: list[Link] = []
     candidates: list[tuple[int, Link, str]] = []
     for link in facts.links:
@@ -146,8 +166,8 @@ def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
             continue
         if _matches_form(link.href, meta.forms.ai_objection):
             candidates.append((2, link, "links to a known AI objection form"))
-        elif (is_contact_form(link.href) and link.says(object_words)
-              and text_contains(link.context, ai_words) and text_contains(link.context, phrase_words)):
+        elif (is_contact_form(link.href) and _on_meta_host(link.href, meta) and link.says(box_object)
+              and text_contains(link.context, box_ai) and text_contains(link.context, box_phrase)):
             candidates.append((1, link, "an objection link in the AI at Meta box (unlisted form address)"))
         elif link.says(object_words) and text_contains(link.context, phrase_words):
             lookalikes.append(link)

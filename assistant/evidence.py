@@ -16,7 +16,7 @@ import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,12 +53,12 @@ def mask_email(text: str) -> str:
 
 def utc_iso(moment: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a Z, the one time format of every evidence file."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def slug(text: str, limit: int = 48) -> str:

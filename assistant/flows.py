@@ -9,7 +9,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -209,7 +209,7 @@ def _find_key(lines: list[str], key: str, start: int, end: int) -> int | None:
     return next((n for n in range(start, end) if pattern.search(lines[n])), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
     folder = flows_dir or paths.flows_dir()
     flow = _load(folder / f"{platform}.toml", Flow)
@@ -227,27 +227,27 @@ def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
     return flow
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_labels(flows_dir: Path | None = None) -> Labels:
     return _load((flows_dir or paths.flows_dir()) / "labels.toml", Labels)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_meta(flows_dir: Path | None = None) -> Meta:
     return _load((flows_dir or paths.flows_dir()) / "meta.toml", Meta)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_regions(flows_dir: Path | None = None) -> Regions:
     return _load((flows_dir or paths.flows_dir()) / "regions.toml", Regions)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_reasons(flows_dir: Path | None = None) -> Reasons:
     return _load((flows_dir or paths.flows_dir()) / "reasons.toml", Reasons)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_guidance(flows_dir: Path | None = None) -> Guidance:
     return _load((flows_dir or paths.flows_dir()) / "guidance.toml", Guidance)
 

@@ -10,10 +10,11 @@ is routed again), and a sub-resource redirect is followed here. Requests for any
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import json
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade"}
@@ -49,7 +50,7 @@ class Router:
         self.timeout_s = timeout_s
         self.exchanges: list[Exchange] = []
         self._stubs: dict[str, str] = {}  # URL answered with a navigate-anew page -> its target
-        self._pool = ThreadPoolExecutor(max_workers=24, thread_name_prefix="optout-route")
+        self._pool = _DaemonExecutor()
 
     def is_meta(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
@@ -132,6 +133,26 @@ class Router:
             return Upstream(resp.status, resp.getheaders(), resp.read())
         finally:
             conn.close()
+
+
+class _DaemonExecutor(concurrent.futures.Executor):
+    """One daemon thread per routed fetch. ThreadPoolExecutor's workers are joined when Python exits, so a fetch
+    still waiting on a slow server (up to the Router's 120 s) kept `optout` from exiting after Ctrl-C or after a
+    page had already timed out; daemon threads end with the process."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name="optout-route", daemon=True).start()
+        return future
 
 
 def _path_and_query(u: SplitResult) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from loguru import logger
 
-from assistant import __version__, browser, flows
+from assistant import browser, flows
 from assistant.engine import Engine, Result, describe_error, detect_errors, region_verdict
 from assistant.evidence import EvidenceWriteError, Run, mask_email
 from assistant.settings import Settings
@@ -44,13 +44,14 @@ class EvidenceRecorder:
             return None
         loop = asyncio.get_running_loop()
         started = loop.time()
-        png = None
+        png = redact = None
         for attempt in range(SCREENSHOT_RETRIES):
             try:
                 clip = await self._clip(page)
                 if clip:
                     highlights = list(highlights or []) + [f"page cut to {clip['height']:.0f} px around the "
                                                            f"found element (from y={clip['y']:.0f})"]
+                redact = await _email_boxes(page, self.full_page, clip)
                 png = await page.screenshot(full_page=self.full_page, clip=clip, timeout=15000,
                                             animations="disabled")
                 break
@@ -58,6 +59,11 @@ class EvidenceRecorder:
                 if attempt == SCREENSHOT_RETRIES - 1 or not page.context.browser or page.is_closed():
                     logger.warning(f"screenshot of {name} failed: {str(exc).splitlines()[0]}")
         step = self.run.add_step(platform, name, page.url, png, texts=texts, highlights=highlights, status=status)
+        if png is not None and redact is not None:
+            # Where an email address shows on the screenshot, for `optout report-breakage` to black out. Kept in
+            # the step (run.json is rewritten with the next step and at the end); a screenshot without it is
+            # left out of a breakage bundle.
+            step["redact"] = redact
         await _quietly_unmark(page)
         self.seconds += loop.time() - started
         return step.get("screenshot")
@@ -72,6 +78,45 @@ class EvidenceRecorder:
             return None
         y = max(0, min(extent["focus"] - MAX_SHOT_HEIGHT / 3, extent["height"] - MAX_SHOT_HEIGHT))
         return {"x": 0, "y": y, "width": extent["width"], "height": MAX_SHOT_HEIGHT}
+
+
+EMAIL_BOXES_JS = r"""
+(fullPage) => {
+  const email = /[\p{L}\p{N}_.!#$&'*+\/=?^`{|}~-]+(@|%40)(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}_-]{2,}/u;
+  const boxes = [];
+  const add = (r) => { if (r.width > 0 && r.height > 0) boxes.push([r.left + (fullPage ? scrollX : 0),
+    r.top + (fullPage ? scrollY : 0), r.width, r.height]); };
+  for (const el of document.querySelectorAll('input, textarea, select')) {
+    if (email.test(el.value || '') || email.test(el.getAttribute('placeholder') || '')) add(el.getBoundingClientRect());
+  }
+  const walk = (root) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode());) {
+      const text = node.nodeValue || '';
+      const all = new RegExp(email.source, 'gu');
+      for (let m; (m = all.exec(text));) {
+        const range = document.createRange();
+        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        for (const r of range.getClientRects()) add(r);
+      }
+    }
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+  };
+  if (document.body) walk(document.body);
+  return {boxes: boxes.slice(0, 500), scale: window.devicePixelRatio || 1};
+}
+"""
+
+
+async def _email_boxes(page, full_page: bool, clip: dict | None) -> dict | None:
+    """Boxes (CSS px, relative to the screenshot's top left) of every email address shown on the page."""
+    try:
+        found = await page.evaluate(EMAIL_BOXES_JS, full_page)
+    except Exception:  # noqa: BLE001 - unknown: the screenshot is then never shared in a bundle
+        return None
+    x0, y0 = (clip["x"], clip["y"]) if clip else (0, 0)
+    return {"boxes": [[round(x - x0, 1), round(y - y0, 1), round(w, 1), round(h, 1)] for x, y, w, h in found["boxes"]],
+            "scale": found["scale"]}
 
 
 async def _quietly_unmark(page) -> None:
@@ -110,7 +155,17 @@ def run_meta(settings: Settings) -> dict:
         },
         "python": sys.version.split()[0],
         "system": f"{_platform.system()} {_platform.release()}",
+        "flows": _flow_versions(),
     }
+
+
+def _flow_versions() -> dict:
+    from assistant.breakage import flow_versions
+
+    try:
+        return flow_versions()
+    except OSError:
+        return {}
 
 
 async def run(settings: Settings, command: str, person: Person, objecting: bool = False,

@@ -4,7 +4,6 @@ and waiting at a wall (login, security check) while they act in the visible brow
 from __future__ import annotations
 
 import asyncio
-import sys
 from contextlib import contextmanager
 
 from loguru import logger

@@ -69,7 +69,7 @@ def assistant_run(replica, tmp_path):
            timeouts: settings.Timeouts | None = None, **kw):
         s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=True,
                            evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"), **kw)
-        s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=2.5, login_s=5,
+        s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=1.5, login_s=5,
                                                            confirm_s=5))
         return run_async(session.run(s, command, Person(interactive=False, quiet=True), objecting=objecting))
 
@@ -82,7 +82,9 @@ def optout(tmp_path):
 
     def go(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 120):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}
-        full_env.update({"OPTOUT_DATA_DIR": str(tmp_path / "data"), "OPTOUT_CONFIG_DIR": str(tmp_path / "config")})
+        full_env.update({"OPTOUT_DATA_DIR": str(tmp_path / "data"), "OPTOUT_CONFIG_DIR": str(tmp_path / "config"),
+                         # Shorter waits for late content than a person's default: the replica renders fast.
+                         "OPTOUT_LATE_CONTENT": "1.5", "OPTOUT_RECOGNISE_TIMEOUT": "5"})
         full_env.update(env or {})
         done = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
                               input=input if input is not None else "", env=full_env, cwd=tmp_path, timeout=timeout)

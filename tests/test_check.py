@@ -92,7 +92,7 @@ def test_check_declines_optional_cookies_and_goes_on(assistant_run, replica):
 
 
 def test_check_finds_a_box_rendered_late_by_the_pages_script(assistant_run):
-    out = results(assistant_run("eu-en,late=1500"))
+    out = results(assistant_run("eu-en,late=900"))
     assert out["facebook"]["status"] == "available"
     assert out["instagram"]["status"] == "available"
 

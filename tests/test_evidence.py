@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -58,7 +58,7 @@ def read_run(run: Run) -> dict:
 
 
 def test_two_runs_started_in_the_same_second_get_distinct_folders(tmp_path, monkeypatch):
-    fixed = datetime(2024, 6, 1, 12, 0, 3, tzinfo=timezone.utc)
+    fixed = datetime(2024, 6, 1, 12, 0, 3, tzinfo=UTC)
     monkeypatch.setattr(evidence, "_utcnow", lambda: fixed)
     first = Run.start(tmp_path / "runs", "check", {})
     second = Run.start(tmp_path / "runs", "check", {})
@@ -313,7 +313,7 @@ def test_the_run_log_holds_no_full_email(tmp_path):
 
 
 def test_list_runs_shows_newest_first_with_verdicts_and_a_broken_folder_as_unreadable(tmp_path, monkeypatch):
-    times = iter(datetime(2024, 6, day, 9, 0, 0, tzinfo=timezone.utc) for day in range(1, 30))
+    times = iter(datetime(2024, 6, day, 9, 0, 0, tzinfo=UTC) for day in range(1, 30))
     now = next(times)
     monkeypatch.setattr(evidence, "_utcnow", lambda: now)
     older = finished_run(tmp_path, [result("facebook", "available"), result("instagram", "not_offered")])

@@ -1,0 +1,219 @@
+"""`optout selftest`: do the flows still hold? Every flow against the built-in replica, per platform, route and
+language: is the AI objection detected by the intended route, and is the form filled and confirmed?
+
+Each route is forced by taking the earlier routes away in the replica (`hide=` their first link, or a server error
+on the page they open directly); languages run on the first route, and each form version (A, B, C, D) on it too.
+`--full` crosses every route with every language. Every row is an object run with `--yes` against the local
+replica (nothing leaves the machine), with a throw-away profile, never the person's own.
+
+The run folders are deleted when everything holds; when something broke they are kept, so one can be sent with
+`optout report-breakage RUN_DIR`.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+# language -> the replica preset whose pages are in it (EU region: form C, the German gate for Facebook)
+LANG_PRESETS = {"en": "eu-en", "de": "eu-de", "fr": "eu-fr", "es": "eu-es", "it": "eu-it", "nl": "eu-nl",
+                "pl": "eu-pl", "pt": "eu-pt"}
+# the other form versions, each through the region that gets it
+FORM_PRESETS = {"A": "eu-en,form=A", "B": "uk", "D": "br"}
+# which replica link a route's first `follow` step uses: hiding it takes that route away
+HIDE_FOR_LABEL = {"privacy_policy": "policy_link", "privacy_center": "center_link", "about": "about_link"}
+
+
+@dataclass
+class Row:
+    platform: str
+    route: str
+    lang: str
+    form: str
+    spec: str
+    detection: bool | None = None
+    filling: bool | None = None
+    status: str = ""
+    route_used: str | None = None
+    detail: str = ""
+    run_dir: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.detection and self.filling)
+
+
+def forcing(flow, index: int) -> list[str] | None:
+    """Scenario tokens that take away every route before `index`, or None when the replica cannot do it."""
+    from assistant.replica.scenarios import PAGE_KEYS
+    from assistant.replica.sites import URLS
+
+    hide, faults = [], []
+    for route in flow.ordered_routes()[:index]:
+        for step in route.steps:
+            if step.open == "start":
+                continue
+            if step.follow and step.follow in HIDE_FOR_LABEL:
+                hide.append(HIDE_FOR_LABEL[step.follow])
+                break
+            if step.open:
+                keys = [k for k, url in URLS[flow.platform].items()
+                        if url.rstrip("/") == step.open.rstrip("/") and k in PAGE_KEYS]
+                if not keys:
+                    return None
+                faults.append(f"500@{keys[0]}")
+                break
+            return None
+    tokens = []
+    if hide:
+        tokens.append("hide=" + "+".join(dict.fromkeys(hide)))
+    if faults:
+        tokens.append("fault=" + "+".join(dict.fromkeys(faults)))
+    return tokens
+
+
+def plan(platforms: tuple[str, ...], langs: tuple[str, ...] | None = None, routes: tuple[str, ...] | None = None,
+         full: bool = False) -> list[Row]:
+    """The rows to run: every route (English), every language and form version (first route); or the full cross."""
+    from assistant import flows
+
+    rows: list[Row] = []
+    for platform in platforms:
+        flow = flows.load_flow(platform)
+        ordered = flow.ordered_routes()
+        for index, route in enumerate(ordered):
+            if routes and route.name not in routes:
+                continue
+            tokens = forcing(flow, index)
+            if tokens is None:
+                rows.append(Row(platform, route.name, "en", "C", "", detail="the replica cannot force this route"))
+                continue
+            for lang, preset in LANG_PRESETS.items():
+                if langs and lang not in langs:
+                    continue
+                if not (full or index == 0 or lang == "en"):
+                    continue
+                rows.append(Row(platform, route.name, lang, "C", ",".join([preset, *tokens])))
+            if index == 0 or full:
+                for form, preset in FORM_PRESETS.items():
+                    from assistant.replica.scenarios import Scenario
+
+                    lang = Scenario.parse(preset).lang
+                    if langs and lang not in langs:
+                        continue
+                    rows.append(Row(platform, route.name, lang, form, ",".join([preset, *tokens])))
+    return rows
+
+
+async def run_rows(rows: list[Row], root: Path, echo=None) -> None:
+    """Run every row (an object run with --yes) in one browser against the built-in replica; fills in the rows."""
+    from assistant import browser, session, settings
+    from assistant.replica.scenarios import Scenario
+    from assistant.replica.server import ReplicaServer
+    from assistant.ui import Person
+
+    timeouts = settings.Timeouts(nav_s=10, recognise_s=4, late_s=3, login_s=2, confirm_s=5)
+    with ReplicaServer() as server:
+        def mailbox(platform: str) -> str | None:
+            mails = [m for m in server.outbox if m.get("platform") in (platform, None)]
+            return str(mails[-1]["code"]) if mails else None
+
+        choice = browser.find_browser()
+        async with browser.Browser(choice, True, server.url, nav_timeout_ms=timeouts.nav_s * 1000) as chromium:
+            for n, row in enumerate(rows, 1):
+                if not row.spec:
+                    row.detection = row.filling = False
+                    continue
+                scenario = Scenario.parse(row.spec)
+                s = settings.build(platform=row.platform, via=server.scenario_url(row.spec), headless=True,
+                                   evidence_dir=str(root / "runs"), profile=str(root / "profiles" / str(n)),
+                                   country=scenario.region, lang=scenario.lang, reason_template="personal", yes=True)
+                outcome = await session.run(s.with_(timeouts=timeouts), "selftest", Person(False, quiet=True),
+                                            objecting=True, code_provider=mailbox, chromium=chromium)
+                result = outcome.results[0]
+                row.status, row.route_used, row.detail = result.status, result.route, result.detail
+                row.run_dir = str(outcome.run.path) if outcome.run else None
+                row.detection = result.object_link is not None and result.route == row.route
+                row.filling = result.status == "submitted"
+                if row.detection and not row.filling:
+                    row.detail = f"detected, but the form ended {result.status}: {result.detail}"
+                elif not row.detection and result.object_link is not None:
+                    row.detail = f"found by route {result.route}, not {row.route}"
+                if echo:
+                    echo(row, n, len(rows))
+
+
+def table(rows: list[Row]) -> str:
+    mark = {True: "ok", False: "BROKEN", None: "-"}
+    head = ("platform", "route", "language", "form", "detection", "filling")
+    lines = [head] + [(r.platform, r.route, r.lang, r.form, mark[r.detection], mark[r.filling]) for r in rows]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    out = ["  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in lines]
+    for r in rows:
+        if not r.ok:
+            out.append(f"- {r.platform} {r.route} {r.lang} form {r.form}: {r.detail or r.status}"
+                       + (f" (run folder: {r.run_dir})" if r.run_dir else ""))
+    return "\n".join(out)
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.option("--platform", "-p", type=click.Choice(["facebook", "instagram", "all"]), default="all",
+                  show_default=True, help="Which platform's flow to test.")
+    @click.option("--lang", "langs", multiple=True, metavar="xx", help="Only these languages (repeatable).")
+    @click.option("--route", "routes", multiple=True, metavar="NAME", help="Only these routes (repeatable).")
+    @click.option("--full", is_flag=True, help="Every route in every language (slower).")
+    @click.option("--keep", is_flag=True, help="Keep the run folders even when everything holds.")
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+    def selftest(platform, langs, routes, full, keep, as_json):
+        """Run every flow against the built-in replica: per platform, route and language, do detection and
+        filling still hold? Exit code 0 when all hold, 1 when something broke."""
+        from loguru import logger
+
+        from assistant import flows, paths
+        from assistant.settings import UsageError, load_env_file, validate_lang
+
+        logger.remove()
+        load_env_file()
+        for lang in langs:
+            validate_lang(lang)
+        flows.validate_all()
+        platforms = ("facebook", "instagram") if platform == "all" else (platform,)
+        known = {r.name for p in platforms for r in flows.load_flow(p).routes}
+        if unknown := [r for r in routes if r not in known]:
+            raise UsageError(f"Unknown route {unknown[0]!r}: the flows have {', '.join(sorted(known))}.")
+        rows = plan(platforms, tuple(langs) or None, tuple(routes) or None, full)
+        if not rows:
+            raise UsageError("Nothing to test: no route and language match the options given.")
+        base = paths.data_dir() / "selftest"
+        base.mkdir(parents=True, exist_ok=True)
+        root = Path(tempfile.mkdtemp(prefix=datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-"), dir=base))
+
+        def progress(row: Row, n: int, total: int) -> None:
+            if not as_json:
+                click.echo(f"[{n}/{total}] {row.platform} {row.route} {row.lang} form {row.form}: "
+                           f"{'ok' if row.ok else 'BROKEN'}", err=True)
+
+        import asyncio  # lazy: `optout --help` imports this module
+
+        asyncio.run(run_rows(rows, root, progress))
+        ok = all(r.ok for r in rows)
+        if ok and not keep:
+            shutil.rmtree(root, ignore_errors=True)
+        if as_json:
+            click.echo(jsonlib.dumps({"ok": ok, "rows": [asdict(r) | {"ok": r.ok} for r in rows],
+                                      "run_folders": None if ok and not keep else str(root / "runs")},
+                                     ensure_ascii=False, indent=2))
+        else:
+            click.echo(table(rows))
+            click.echo("All flows hold." if ok else
+                       f"Some flows broke. Their run folders are in {root / 'runs'}; send one with: "
+                       "optout report-breakage RUN_DIR")
+        sys.exit(0 if ok else 1)
