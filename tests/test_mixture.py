@@ -29,7 +29,7 @@ SEED = int(os.environ.get("MIXTURE_SEED", "2026"))
 COMBINATIONS = int(os.environ.get("MIXTURE_COMBINATIONS", "200"))
 BATCH = 25  # combinations per test, in one browser
 # Runs at a time in a batch: fewer when pytest-xdist runs other tests beside this one on the same cores.
-CONCURRENT = int(os.environ.get("MIXTURE_CONCURRENT", "2" if os.environ.get("PYTEST_XDIST_WORKER") else "6"))
+CONCURRENT = int(os.environ.get("MIXTURE_CONCURRENT", "3" if os.environ.get("PYTEST_XDIST_WORKER") else "6"))
 # nav 3 s; a slow page answers after 4 s, so it always overruns; a late box comes within the 1 s waited for it
 TIMEOUTS = Timeouts(nav_s=3, recognise_s=2, late_s=1, login_s=1, confirm_s=2)
 SLOWMS = 4000
