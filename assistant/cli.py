@@ -75,7 +75,8 @@ def browser_options(f):
         click.option("--profile", metavar="DIR", help="Folder of saved sessions (one per platform; private)."),
         click.option("--country", metavar="CC", help="Your country of residence, ISO code (DE, IT, US ...). "
                      "Env: OPTOUT_COUNTRY."),
-        click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt."),
+        click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt bg cs da el et "
+                                                  "fi ga hr hu lt lv mt ro sk sl sv nb is (pt covers pt-BR)."),
         click.option("--browser-path", metavar="PATH", help="The Chromium executable to use. Env: OPTOUT_BROWSER."),
         click.option("--trace", is_flag=True, help="Also save a Playwright trace (for debugging). It holds your "
                      "cookies: keep it private."),

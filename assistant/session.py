@@ -301,7 +301,10 @@ async def _save_trace(ctx, run_folder: Run, platform: str) -> None:
 
 def _locale(lang: str | None) -> str | None:
     return {"en": "en-GB", "de": "de-DE", "fr": "fr-FR", "es": "es-ES", "it": "it-IT", "nl": "nl-NL",
-            "pl": "pl-PL", "pt": "pt-PT"}.get(lang or "", None)
+            "pl": "pl-PL", "pt": "pt-PT", "bg": "bg-BG", "cs": "cs-CZ", "da": "da-DK", "el": "el-GR",
+            "et": "et-EE", "fi": "fi-FI", "ga": "ga-IE", "hr": "hr-HR", "hu": "hu-HU", "lt": "lt-LT",
+            "lv": "lv-LV", "mt": "mt-MT", "ro": "ro-RO", "sk": "sk-SK", "sl": "sl-SI", "sv": "sv-SE",
+            "nb": "nb-NO", "is": "is-IS"}.get(lang or "", None)
 
 
 def _abort(run_folder: Run | None, reason: str, report: dict) -> None:

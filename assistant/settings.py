@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 from assistant import paths
 
 PLATFORM_CHOICES = ("facebook", "instagram", "all")
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt",
+             "bg", "cs", "da", "el", "et", "fi", "ga", "hr", "hu", "lt", "lv", "mt", "ro", "sk", "sl", "sv", "nb", "is")
 
 # Every setting the assistant reads from the environment or .env (documented in .env.example).
 KNOWN_KEYS = {
@@ -21,7 +22,7 @@ KNOWN_KEYS = {
     "OPTOUT_REASON": "your reason, in your own words",
     "OPTOUT_REASON_FILE": "a file holding your reason",
     "OPTOUT_REASON_TEMPLATE": "a reason template to start from (see `optout object --help`)",
-    "OPTOUT_LANG": "the language of Meta's pages (en de fr es it nl pl pt)",
+    "OPTOUT_LANG": "the language of Meta's pages (an EU/EEA language code, nb or is; pt covers pt-BR)",
     "OPTOUT_VIA": "serve Meta's pages from a server in the replica layout (http://127.0.0.1:PORT/...)",
     "OPTOUT_BROWSER": "the Chromium executable to use",
     "OPTOUT_DATA_DIR": "where profiles, runs and history live",
@@ -142,8 +143,9 @@ def validate_lang(value: str) -> str:
     lang = value.strip().lower()
     if lang not in LANGUAGES:
         close = difflib.get_close_matches(lang, LANGUAGES, n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise UsageError(f"Unknown language {value!r}: choose one of {', '.join(LANGUAGES)}{hint}")
+        near = {"no": "nb", "nn": "nb", "pt-br": "pt", "pt_br": "pt", "pt-pt": "pt"}.get(lang) or (close and close[0])
+        hint = f"; did you mean {near}?" if near else ""
+        raise UsageError(f"Unknown language {value!r}: choose one of {', '.join(LANGUAGES)} (pt covers pt-BR){hint}")
     return lang
 
 
