@@ -120,17 +120,40 @@ def page_language(facts: PageFacts, labels: Labels) -> str | None:
     return lang if lang in labels.languages else None
 
 
-def _form_path(href: str) -> str:
-    u = urlsplit(href)
-    host = (u.hostname or "").lower()
-    host = host[4:] if host.startswith("www.") else host
-    return f"{host}{u.path.rstrip('/')}"
+def _https_host(href: str) -> tuple[str, str] | None:
+    """(host, path) of an https URL; None for anything else (http, javascript:, data:, malformed)."""
+    try:
+        u = urlsplit(href.strip())
+        host = (u.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if u.scheme.lower() != "https" or not host:
+        return None
+    return host, u.path.rstrip("/")
 
 
-def _matches_form(href: str, forms: list[str]) -> bool:
-    """A known form address, on any subdomain of its host (fr-fr.facebook.com, m.facebook.com ...)."""
-    path = _form_path(href)
-    return any(path == f or path.endswith("." + f) for f in forms)
+def _host_is(host: str, suffix: str) -> bool:
+    """`host` is `suffix` or one of its subdomains: by whole labels, never by substring."""
+    suffix = suffix.lower().strip(".")
+    return host == suffix or host.endswith("." + suffix)
+
+
+def _matches_form(href: str, forms: list[str], hosts: list[str] | tuple[str, ...] | None = None) -> bool:
+    """A known form address (`host/path` in flows/meta.toml), on its host or any subdomain of it
+    (fr-fr.facebook.com, m.facebook.com ...), over https, and on one of Meta's hosts when `hosts` is given.
+    The host and the path are compared apart: `https://elsewhere.example/x.facebook.com/help/contact/…` is not
+    Facebook's form."""
+    parts = _https_host(href)
+    if parts is None:
+        return False
+    host, path = parts
+    if hosts is not None and not any(_host_is(host, s) for s in hosts):
+        return False
+    for form in forms:
+        form_host, _, form_path = form.partition("/")
+        if path == "/" + form_path.rstrip("/") and _host_is(host, form_host):
+            return True
+    return False
 
 
 def is_contact_form(href: str) -> bool:
@@ -138,9 +161,8 @@ def is_contact_form(href: str) -> bool:
 
 
 def _on_meta_host(href: str, meta: Meta) -> bool:
-    u = urlsplit(href)
-    host = (u.hostname or "").lower()
-    return u.scheme == "https" and any(host == s or host.endswith("." + s) for s in meta.hosts.suffixes)
+    parts = _https_host(href)
+    return parts is not None and any(_host_is(parts[0], s) for s in meta.hosts.suffixes)
 
 
 def _page_words(labels: Labels, key: str, lang: str | None) -> list[str]:
@@ -161,10 +183,10 @@ def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
     for link in facts.links:
         if not link.visible:
             continue
-        if _matches_form(link.href, meta.forms.lookalikes):
+        if _matches_form(link.href, meta.forms.lookalikes, meta.hosts.suffixes):
             lookalikes.append(link)
             continue
-        if _matches_form(link.href, meta.forms.ai_objection):
+        if _matches_form(link.href, meta.forms.ai_objection, meta.hosts.suffixes):
             candidates.append((2, link, "links to a known AI objection form"))
         elif (is_contact_form(link.href) and _on_meta_host(link.href, meta) and link.says(box_object)
               and text_contains(link.context, box_ai) and text_contains(link.context, box_phrase)):
@@ -215,12 +237,21 @@ def unavailable(facts: PageFacts, labels: Labels) -> bool:
 
 def candidate_predicate(meta: Meta) -> tuple[str, list[list[str]]]:
     """JS predicate (and its argument) that turns true once a link to a known AI form, or to a contact form that
-    is not a known look-alike, is on the page: the box may be rendered after the rest of the page."""
-    js = """([forms, lookalikes]) => [...document.querySelectorAll('a[href]')].some(a => {
-        const href = a.href.replace('://www.', '://');
-        if (forms.some(f => href.includes(f))) return true;
-        return /\\/(help\\/)?contact\\/\\d+/.test(a.pathname) && !lookalikes.some(f => href.includes(f)); })"""
-    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes)]
+    is not a known look-alike, is on the page: the box may be rendered after the rest of the page. Only https
+    links on Meta's hosts count, host and path compared apart (as `_matches_form` does)."""
+    js = """([forms, lookalikes, suffixes]) => {
+      const on = (host, suffix) => host === suffix || host.endsWith('.' + suffix);
+      const matches = (host, path, list) => list.some(f => {
+        const cut = f.indexOf('/');
+        return path === f.slice(cut).replace(/\\/+$/, '') && on(host, f.slice(0, cut)); });
+      return [...document.querySelectorAll('a[href]')].some(a => {
+        let u;
+        try { u = new URL(a.href); } catch (e) { return false; }
+        const host = u.hostname.toLowerCase().replace(/\\.$/, ''), path = u.pathname.replace(/\\/+$/, '');
+        if (u.protocol !== 'https:' || !suffixes.some(s => on(host, s))) return false;
+        if (matches(host, path, forms)) return true;
+        return /\\/(help\\/)?contact\\/\\d+/.test(path) && !matches(host, path, lookalikes); }); }"""
+    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes), list(meta.hosts.suffixes)]
 
 
 def normalised(text: str) -> str:
