@@ -26,8 +26,22 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
+def checkout() -> Path | None:
+    """The repository's root when running from a source checkout (editable install included), else None."""
+    return REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "flows").is_dir() else None
+
+
 def flows_dir() -> Path:
-    return Path(os.environ.get("OPTOUT_FLOWS_DIR") or REPO_ROOT / "flows")
+    """The flow files: OPTOUT_FLOWS_DIR; else the copy inside the installed package (the repository's `flows/`,
+    shipped as `assistant/flowfiles`); else, in a source checkout, the repository's `flows/` itself."""
+    if env := os.environ.get("OPTOUT_FLOWS_DIR"):
+        return Path(env)
+    from importlib.resources import files
+
+    shipped = files("assistant") / "flowfiles"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    return REPO_ROOT / "flows"
 
 
 def runs_dir() -> Path:

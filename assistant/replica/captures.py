@@ -35,10 +35,16 @@ CAPTURES = {
 
 
 def default_captures_dir() -> Path:
-    """``$OPTOUT_REAL_PAGES``, else ``shared/real-pages`` next to the repository."""
+    """``$OPTOUT_REAL_PAGES``, else ``shared/real-pages`` next to the repository in a source checkout, else
+    ``real-pages`` in the data directory. The captures are not ours and do not ship: where the folder is absent,
+    a scenario asking for a capture gets the replica's not-found page, and nothing else reads them."""
     if env := os.environ.get("OPTOUT_REAL_PAGES"):
         return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "real-pages"
+    from assistant import paths
+
+    if root := paths.checkout():
+        return root.parent / "shared" / "real-pages"
+    return paths.data_dir() / "real-pages"
 
 
 def load(capture: Capture, folder: Path) -> tuple[str, Markup | str] | None:
