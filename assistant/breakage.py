@@ -23,7 +23,8 @@ from pathlib import Path
 
 import click
 
-from assistant import __version__, paths
+from assistant import paths
+from assistant import version as tool_version
 
 BUNDLE_README = """optout-assistant breakage report
 ================================
@@ -131,7 +132,7 @@ def make_bundle(run_dir: Path, out: Path) -> dict:
         except (OSError, ValueError):
             left_out.append(shot)
     checked = verify(run_dir)
-    about = {"tool_version": __version__, "run_tool_version": run.get("tool_version"),
+    about = {"tool_version": tool_version(), "run_tool_version": run.get("tool_version"),
              "python": (run.get("meta") or {}).get("python"), "system": (run.get("meta") or {}).get("system"),
              "browser": (run.get("meta") or {}).get("browser"), "command": run.get("command"),
              "status": run.get("status"), "reason": run.get("reason"),

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from assistant import __version__
 from assistant.breakage import register as register_breakage
 from assistant.selftest import register as register_selftest
 from assistant.watch import register as register_watch
@@ -129,9 +128,20 @@ def _run(coro):
         raise
 
 
+def _print_version(ctx, _param, value) -> None:
+    """`optout --version`: pyproject's version, looked up only when asked (keeps `optout --help` fast)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from assistant import version
+
+    click.echo(f"optout, version {version()}")
+    ctx.exit()
+
+
 # -- the commands ----------------------------------------------------------------------------------------------
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="optout")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main() -> None:
     """optout: ask Meta not to train its AI on your Facebook and Instagram posts.
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from assistant import __version__, browser, paths
+from assistant import browser, paths, version
 
 
 def doctor_report(browser_path: str | None = None) -> int:
@@ -16,7 +16,7 @@ def doctor_report(browser_path: str | None = None) -> int:
     problems: list[str] = []
     ok = click.style("ok", fg="green")
     bad = click.style("!!", fg="red")
-    click.echo(f"optout-assistant {__version__} on Python {sys.version.split()[0]} ({sys.platform})")
+    click.echo(f"optout-assistant {version()} on Python {sys.version.split()[0]} ({sys.platform})")
     try:
         settings.load_env_file()
         settings.check_keys(dict(os.environ), "the environment")

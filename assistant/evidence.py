@@ -95,17 +95,9 @@ def _json_text(obj: Any) -> str:
 
 
 def _tool_version() -> str:
-    try:
-        from importlib.metadata import version
+    from assistant import version
 
-        return version("optout-assistant")
-    except Exception:  # not installed (running from a checkout): fall back to the package attribute
-        try:
-            import assistant
-
-            return str(getattr(assistant, "__version__", "unknown"))
-        except Exception:
-            return "unknown"
+    return version()
 
 
 class Run:
