@@ -1,5 +1,5 @@
 # The two commands the README starts with: `make demo` and `make test`. Each does all the set-up.
-.PHONY: setup setup-test demo test bench lint clean
+.PHONY: setup setup-test demo test wheel-check bench lint clean
 
 setup:
 	@./scripts/setup.sh
@@ -11,8 +11,14 @@ demo: setup
 	@.venv/bin/optout demo $(ARGS)
 
 # Four workers on two cores: most of a browser test is waiting (pages, late content, time-outs), not computing.
+# Then the wheel as a person installs it (WHEEL_CHECK=0 skips it, e.g. while running a few tests).
 test: setup-test
 	@.venv/bin/python -m pytest -q -n 4 -p no:logging $(PYTEST_ARGS)
+	@[ "$(WHEEL_CHECK)" = 0 ] || ./scripts/wheel-check.sh
+
+# Build the wheel, install it into a fresh virtual environment, run `optout selftest` from another folder.
+wheel-check: setup
+	@./scripts/wheel-check.sh
 
 bench: setup-test
 	@.venv/bin/python bench/run.py $(ARGS)
