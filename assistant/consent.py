@@ -54,6 +54,32 @@ class StdinLines:
         """The next line, or None at the end of input."""
         return await self._ensure().get()
 
+    async def discard_pending(self) -> None:
+        """Forget what the person typed before a question is asked (on a terminal only: piped input holds answers
+        given in advance on purpose). Flushed before the reader thread first starts, so nothing slips past."""
+        stdin = sys.stdin
+        try:
+            tty = stdin is not None and stdin.isatty()
+        except (ValueError, OSError):  # closed
+            tty = False
+        if tty:
+            try:
+                import termios
+
+                termios.tcflush(stdin.fileno(), termios.TCIFLUSH)
+            except (ImportError, OSError, ValueError):
+                pass
+        queue = self._ensure()
+        if not tty:
+            return
+        await asyncio.sleep(0)  # lines the reader thread handed over just now arrive first
+        ended = False
+        while not queue.empty():
+            ended = ended or queue.get_nowait() is None
+        if ended:
+            queue.put_nowait(None)  # the end of input is not "typed before": it stays
+
+
 
 class Consent:
     """Asks, waits, and (only when confirmed) presses the form's button."""
@@ -105,23 +131,19 @@ class Consent:
                 await remove_banner(page, BANNER_TAG)
 
     async def _ask_terminal(self, platform: str, summary: str, decide) -> None:
-        async with self._terminal_lock:
-            self.person.console.print(summary)
-            self.person.console.print(f"Send this objection to {platform.capitalize()} now? Type yes to send, "
-                                      "anything else to leave it unsent: ", end="")
-            line = await StdinLines.get().readline()
-            decide("confirm" if (line or "").strip().lower() in ("y", "yes", "ja", "oui", "sí", "si", "sim", "tak")
-                   else "declined")
+        """The summary and the question, in the one queue of questions of the whole run (shown literally)."""
+        line = await self.person.ask(platform, f"Send this objection to {platform.capitalize()} now? Type yes to "
+                                     "send, anything else to leave it unsent:", preface=summary)
+        decide("confirm" if (line or "").strip().lower() in ("y", "yes", "ja", "oui", "sí", "si", "sim", "tak")
+               else "declined")
 
     async def read_code(self, platform: str) -> str | None:
         """The emailed code, typed as one line on standard input (with or without a terminal)."""
         if self.code_provider and (code := self.code_provider(platform)):
             self.person.say(f"{platform.capitalize()}: demo mailbox: Meta's code is {code}; typing it for you.")
             return code
-        if self.terminal:
-            self.person.console.print(f"{platform.capitalize()}: Meta emailed you a code. Type it here (or in the "
-                                      "browser): ", end="")
-        line = await StdinLines.get().readline()
+        line = await self.person.ask(platform, "Meta emailed you a code. Type it here (or in the browser):",
+                                     show=self.terminal)
         return line.strip() if line and line.strip() else None
 
     @staticmethod

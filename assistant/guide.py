@@ -131,7 +131,7 @@ async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[
         shown += 1
         person.say(f"{flow.name}, step {n} of {len(steps)}: {alt.title}: {page.url}")
         if waiting:
-            waiting = await _wait_for_enter(person, settings.timeouts.confirm_s)
+            waiting = await _wait_for_enter(person, settings.timeouts.confirm_s, flow.platform)
         await remove_banner(page)
     return shown
 
@@ -161,14 +161,12 @@ async def _outline(page, alt: Alternative, engine: Engine) -> bool:
     return False
 
 
-async def _wait_for_enter(person, timeout_s: float) -> bool:
-    """True while the terminal can still be waited on (not at end of input, not timed out)."""
-    from assistant.consent import StdinLines  # here: consent.py may import this module's banner
-
-    with person.waiting("Press Enter for the next step ..."):
-        try:
-            line = await asyncio.wait_for(StdinLines.get().readline(), timeout=timeout_s)
-        except TimeoutError:
-            person.say("No answer: going on without waiting.")
-            return False
+async def _wait_for_enter(person, timeout_s: float, platform: str) -> bool:
+    """True while the terminal can still be waited on (not at end of input, not timed out). The question waits
+    its turn with the other platforms' questions."""
+    try:
+        line = await asyncio.wait_for(person.ask(platform, "Press Enter for the next step ..."), timeout=timeout_s)
+    except TimeoutError:
+        person.say("No answer: going on without waiting.")
+        return False
     return line is not None

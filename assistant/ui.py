@@ -1,5 +1,10 @@
 """Talking to the person: messages on stderr (stdout stays clean for --json), progress during long waits,
-and waiting at a wall (login, security check) while they act in the visible browser."""
+and waiting at a wall (login, security check) while they act in the visible browser.
+
+Everything shown is literal text: what comes from pages or from the person (a form's summary, a reason such as
+"photos [of my kids]") is never read as markup. Questions go one at a time through `ask`, for all platforms of a
+run together; the spinner pauses while a question waits, and the question names its platform.
+"""
 
 from __future__ import annotations
 
@@ -17,38 +22,112 @@ class Person:
         self.interactive = interactive  # a visible browser and a terminal: the person can act
         self.quiet = quiet
         self._console = None
+        self._waits: list[str] = []  # what we are waiting for (the platforms wait side by side)
+        self._status = None  # the one spinner on screen, for all of them
+        self._asking = None  # the question on screen while it waits for its answer
+        self._questions: asyncio.Lock | None = None  # one question at a time, for every platform
 
     @property
     def console(self):
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(stderr=True, highlight=False)
+            # No markup, no emoji codes, no highlighting: text is shown as it is.
+            self._console = Console(stderr=True, highlight=False, markup=False, emoji=False)
         return self._console
+
+    def _line(self, mark: str, style: str, message: str) -> None:
+        from rich.text import Text
+
+        self._print(Text.assemble((mark, style), " ", message))
+
+    def _print(self, renderable) -> None:
+        """Print a line; while a question waits, the question is shown again below it, so it stays in view."""
+        if self._asking is None:
+            self.console.print(renderable, soft_wrap=True)
+            return
+        self.console.print()
+        self.console.print(renderable, soft_wrap=True)
+        self.console.print(self._asking, end="", soft_wrap=True)
 
     def say(self, message: str) -> None:
         message = mask_email(message)
         logger.info(message)
         if not self.quiet:
-            self.console.print(f"[bold cyan]•[/] {message}", markup=True, soft_wrap=True)
+            self._line("•", "bold cyan", message)
 
     def warn(self, message: str) -> None:
         message = mask_email(message)
         logger.warning(message)
         if not self.quiet:
-            self.console.print(f"[bold yellow]![/] {message}", soft_wrap=True)
+            self._line("!", "bold yellow", message)
 
     @contextmanager
     def waiting(self, message: str):
-        """A spinner while the person or a page keeps us waiting (only on a terminal)."""
+        """A spinner while the person or a page keeps us waiting (only on a terminal). Platforms wait side by
+        side: one spinner shows what is awaited; it pauses while a question is asked."""
         logger.info(message)
         if self.quiet or not self.console.is_terminal:
             if not self.quiet:
-                self.console.print(f"[bold cyan]…[/] {message}")
+                self._line("…", "bold cyan", message)
             yield
             return
-        with self.console.status(message):
+        self._waits.append(message)
+        self._show_status()
+        try:
             yield
+        finally:
+            self._waits.remove(message)
+            self._show_status()
+
+    def _show_status(self) -> None:
+        from rich.text import Text
+
+        if self._asking is not None or not self._waits:
+            if self._status is not None:
+                self._status.stop()
+                self._status = None
+            return
+        text = Text("  ".join(dict.fromkeys(self._waits)))
+        if self._status is None:
+            self._status = self.console.status(text)
+            self._status.start()
+        else:
+            self._status.update(text)
+
+    async def ask(self, platform: str, question: str, preface: str | None = None, show: bool = True) -> str | None:
+        """One question to the person on standard input, for one platform; the answer line, or None at the end
+        of input. Questions of all platforms wait their turn; on a terminal, lines typed before the question was
+        asked are discarded (an early Enter or "yes" answers nothing). `preface` (e.g. the filled form's
+        summary) is shown with the question, literally."""
+        from rich.text import Text
+
+        from assistant.consent import StdinLines  # here: consent.py imports the banner, which may import this
+
+        if self._questions is None:
+            self._questions = asyncio.Lock()
+        async with self._questions:
+            lines = StdinLines.get()
+            await lines.discard_pending()
+            prompt = Text(f"{platform.capitalize()}: {question} ")
+            logger.info(f"asking ({platform}): {question}")
+            answered = False
+            if show:
+                self._asking = prompt
+                self._show_status()
+                if preface:
+                    self.console.print(Text(preface), soft_wrap=True)  # what will be sent, as it will be
+                self.console.print(prompt, end="", soft_wrap=True)
+            try:
+                line = await lines.readline()
+                answered = True
+                return line
+            finally:
+                if show:
+                    self._asking = None
+                    if not answered:  # no answer came (given in the browser, or timed out): end the line
+                        self.console.print()
+                    self._show_status()
 
     async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool:
         """Wait for the person to get past a login or security check in the browser. False if we cannot."""
