@@ -11,9 +11,10 @@ import asyncio
 import sys
 import threading
 
-from assistant.banner import Button, remove_banner, show_banner
+from assistant.isolated import IsolatedWorld
 
 BANNER_TAG = "optout-consent-banner"
+BANNER_LABEL = "optout-assistant confirmation"
 BANNER_TEXT = {
     "message": "Review this form. Click Send yourself, or confirm in the terminal.",
     "confirm": "Confirm and send",
@@ -80,7 +81,6 @@ class StdinLines:
             queue.put_nowait(None)  # the end of input is not "typed before": it stays
 
 
-
 class Consent:
     """Asks, waits, and (only when confirmed) presses the form's button."""
 
@@ -90,12 +90,13 @@ class Consent:
         self.code_provider = code_provider  # the demo reads the replica's mailbox; real runs ask the person
         self._terminal_lock = asyncio.Lock()
 
-    @property
-    def can_ask(self) -> bool:
-        return self.yes or self.terminal or self.visible
+    async def obtain(self, page, platform: str, summary: str, form=None, gate=None) -> str:
+        """'confirm' (send it for me), 'self' (the person pressed the form's button), or 'declined'/'timeout'.
 
-    async def obtain(self, page, platform: str, summary: str) -> str:
-        """'confirm' (send it for me), 'self' (the person pressed the form's button), or 'declined'/'timeout'."""
+        In a visible browser both ways of saying yes live in the assistant's isolated world (isolated.py): the
+        banner, in a closed shadow root, and the watch on the form's submit control; each reports only trusted
+        events, so no script of the page can confirm for the person. The person's own press on Send opens the
+        submission gate (gate.py) once; a page's own attempts to send stay refused."""
         if self.yes:
             self.person.say(f"{platform.capitalize()}: --yes given: sending the filled form.")
             return "confirm"
@@ -108,17 +109,30 @@ class Consent:
             if not decided.done():
                 decided.set_result(value)
 
+        def heard(message: dict) -> None:
+            if message.get("kind") == "banner":
+                decide("confirm" if message.get("value") == "confirm" else "declined")
+            elif message.get("kind") == "submit" and not decided.done():
+                if gate is not None:
+                    gate.open_once(f"the person pressed the form's own button ({message.get('how')})")
+                decide("self")
+
         waiters: list[asyncio.Task] = []
-        if self.visible:
-            await page.expose_function("optoutConsent", lambda v: decide("confirm" if v == "confirm" else "declined"))
-            await show_banner(page, BANNER_TEXT["message"], tag=BANNER_TAG, label="optout-assistant confirmation",
-                              buttons=(Button(BANNER_TEXT["confirm"], "confirm", "ok"),
-                                       Button(BANNER_TEXT["cancel"], "cancel", "no")), callback="optoutConsent")
-            page.on("request", lambda r: decide("self") if r.method == "POST" and r.frame == page.main_frame else None)
+        world = await IsolatedWorld.attach(page) if self.visible else None
+        if world is not None:
+            world.on_message(heard)
+            if form is not None and form.submit:
+                await world.run({"op": "watch", "submit": form.submit["id"], "container": form.raw["container"]})
+            await world.run({"op": "banner", "tag": BANNER_TAG, "label": BANNER_LABEL, "heading": "optout-assistant:",
+                             "message": BANNER_TEXT["message"],
+                             "buttons": [{"label": BANNER_TEXT["confirm"], "value": "confirm", "kind": "ok"},
+                                         {"label": BANNER_TEXT["cancel"], "value": "cancel", "kind": "no"}]})
         if self.terminal:
             waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide)))
+        if world is None and not self.terminal:
+            return "no-channel"
         self.person.say(f"{platform.capitalize()}: the form is filled in. Review it"
-                        + (" in the browser" if self.visible else "") + ". Nothing is sent without your yes.")
+                        + (" in the browser" if world is not None else "") + ". Nothing is sent without your yes.")
         try:
             with self.person.waiting(f"Waiting for your confirmation on {platform.capitalize()} ..."):
                 return await asyncio.wait_for(decided, timeout=self.timeout_s)
@@ -127,8 +141,9 @@ class Consent:
         finally:
             for w in waiters:
                 w.cancel()
-            if self.visible:
-                await remove_banner(page, BANNER_TAG)
+            if world is not None:
+                await world.run({"op": "remove"})
+                await world.detach()
 
     async def _ask_terminal(self, platform: str, summary: str, decide) -> None:
         """The summary and the question, in the one queue of questions of the whole run (shown literally)."""
@@ -147,6 +162,7 @@ class Consent:
         return line.strip() if line and line.strip() else None
 
     @staticmethod
-    async def press(button) -> None:
-        """The one place a submission button is pressed, and only after consent was obtained."""
+    async def press(gate, button) -> None:
+        """The one place a submission button is pressed, and only after consent was obtained: the gate opens once."""
+        gate.open_once("the person confirmed (banner, terminal or --yes)")
         await button.click()

@@ -87,7 +87,7 @@ class Hosts(_Model):
     suffixes: list[str]
 
 
-class Forms(_Model):
+class FormAddresses(_Model):
     ai_objection: list[str]
     lookalikes: list[str]
     third_party_information: str
@@ -96,7 +96,7 @@ class Forms(_Model):
 class Meta(_Model):
     version: int
     hosts: Hosts
-    forms: Forms
+    forms: FormAddresses
 
 
 class Regions(_Model):
@@ -123,6 +123,74 @@ class Guidance(_Model):
     not_offered_intro: str
     what_meta_uses: list[str]
     alternatives: list[str]
+
+
+class FieldHints(_Model):
+    autocomplete: list[str] = []
+    types: list[str] = []
+    inputmodes: list[str] = []
+    labels: str | None = None  # a labels.toml key
+    max_length: int = 0
+    min_options: int = 0
+
+
+class GateWords(_Model):
+    question: str
+    yes: str
+    no: str | None = None
+
+
+class Buttons(_Model):
+    send: list[str]
+    next: list[str]
+
+
+class Answers(_Model):
+    confirmation: str
+    refusal: str | None = None
+
+
+class VersionRule(_Model):
+    name: str
+    has: list[Literal["country", "email", "reason", "reason_required", "code", "extra"]] = []
+    country_in: list[str] = []
+    lang_in: list[str] = []
+
+    def holds(self, kinds: set[str], country: str | None, lang: str) -> bool:
+        if not set(self.has) <= kinds:
+            return False
+        if not (self.country_in or self.lang_in):
+            return True
+        return (country or "").upper() in self.country_in or lang.lower() in self.lang_in
+
+
+class Submission(_Model):
+    endpoint_paths: list[str]
+    click_grace_s: float = 2.0
+
+
+class Forms(_Model):
+    """flows/forms.toml: what an objection form is made of (see the file's comments)."""
+
+    version: int
+    fields: dict[Literal["password", "email", "code", "country", "reason", "extra"], FieldHints]
+    gate: GateWords
+    buttons: Buttons
+    answers: Answers
+    versions: list[VersionRule]
+    submission: Submission
+
+    def label_keys(self) -> list[tuple[str, str]]:
+        """(where, labels.toml key) of every label this file names, to check at load."""
+        keys = [(f"fields.{k}.labels", f.labels) for k, f in self.fields.items() if f.labels]
+        keys += [(f"gate.{k}", getattr(self.gate, k)) for k in ("question", "yes", "no") if getattr(self.gate, k)]
+        keys += [(f"buttons.{k}", w) for k in ("send", "next") for w in getattr(self.buttons, k)]
+        keys += [(f"answers.{k}", getattr(self.answers, k)) for k in ("confirmation", "refusal")
+                 if getattr(self.answers, k)]
+        return keys
+
+    def version_of(self, kinds: set[str], country: str | None, lang: str) -> str:
+        return next((v.name for v in self.versions if v.holds(kinds, country, lang)), "?")
 
 
 class Reasons(_Model):
@@ -159,7 +227,8 @@ def _load(path: Path, model: type[_Model]):
 
 def _suggest(name: str, model: type[_Model], loc: tuple) -> str:
     fields: set[str] = set()
-    for m in (Flow, Route, Step, Labels, Meta, Regions, Reasons, Hosts, Forms, ReasonTemplate, Guidance):
+    for m in (Flow, Route, Step, Labels, Meta, Regions, Reasons, Hosts, FormAddresses, ReasonTemplate, Guidance,
+              Forms, FieldHints, GateWords, Buttons, Answers, VersionRule, Submission):
         fields |= set(m.model_fields)
     close = difflib.get_close_matches(name, sorted(fields), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -238,6 +307,20 @@ def load_meta(flows_dir: Path | None = None) -> Meta:
 
 
 @cache
+def load_forms(flows_dir: Path | None = None) -> Forms:
+    """flows/forms.toml, with every labels.toml key it names checked (a missing key names the key)."""
+    folder = flows_dir or paths.flows_dir()
+    forms = _load(folder / "forms.toml", Forms)
+    labels = load_labels(folder)
+    for where, key in forms.label_keys():
+        if key not in labels.labels:
+            close = difflib.get_close_matches(key, list(labels.labels), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise FlowError(f"{folder / 'forms.toml'}: field '{where}': unknown label '{key}'{hint}.")
+    return forms
+
+
+@cache
 def load_regions(flows_dir: Path | None = None) -> Regions:
     return _load((flows_dir or paths.flows_dir()) / "regions.toml", Regions)
 
@@ -257,6 +340,7 @@ def validate_all(flows_dir: Path | None = None) -> None:
     for platform in PLATFORMS:
         load_flow(platform, flows_dir)
     load_meta(flows_dir)
+    load_forms(flows_dir)
     load_regions(flows_dir)
     load_reasons(flows_dir)
     load_guidance(flows_dir)

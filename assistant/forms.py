@@ -1,5 +1,11 @@
-"""The objection form: the gate question, recognising the version, filling it, the emailed code, and reading
-Meta's answer (confirmation or refusal). Submission itself goes through consent.py only."""
+"""The objection form, understood by its structure: the gate question, the fields, the steps, the emailed code,
+and Meta's answer. Structure first (autocomplete, input types, the form's own controls), words second: the hints
+and words live in flows/forms.toml and flows/labels.toml; this module holds no Meta word and no version rule.
+
+Nothing is sent without the person: the submission gate (gate.py) refuses every request that would submit the
+form until consent.py opens it once, and `submitted` needs the request that carried the form, answered 2xx/3xx,
+and then Meta's confirmation.
+"""
 
 from __future__ import annotations
 
@@ -11,126 +17,606 @@ from assistant import browser as nav
 from assistant import detect
 from assistant.consent import Consent
 from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
-from assistant.flows import Flow, load_guidance, normalise, text_contains
+from assistant.evidence import mask_email
+from assistant.flows import Flow, Forms, load_forms, load_guidance, normalise
+from assistant.gate import SubmissionGate
+from assistant.pagejs import source
 from assistant.settings import Settings, has_terminal
 
-OUTCOME_JS = r"""
-([confirmWords, codeWords]) => {
-  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ')
-    .trim().toLowerCase();
-  const vis = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-  const alerts = [...document.querySelectorAll('[role=alert]')].filter(vis).map(e => norm(e.innerText)).filter(Boolean);
-  if (alerts.length) return {kind: 'alert', text: [...document.querySelectorAll('[role=alert]')].filter(vis)
-    .map(e => e.innerText.trim()).filter(Boolean).join(' ')};
-  for (const input of document.querySelectorAll('input:not([type=hidden]):not([type=email]):not([type=password])')) {
-    if (!vis(input)) continue;
-    const label = norm((input.labels && input.labels[0] && input.labels[0].innerText)
-      || input.getAttribute('aria-label')
-      || input.getAttribute('placeholder') || '');
-    if (codeWords.some(w => label.includes(w))) return {kind: 'code', text: label};
-  }
-  // The form still showing is never a confirmation, whatever its own text says ("... applied going forward").
-  const fields = 'textarea, input[type=email], input[type=password], select';
-  if ([...document.querySelectorAll(fields)].some(vis)) return null;
-  const body = norm(document.body ? document.body.innerText : '');
-  if (!confirmWords.some(w => body.includes(w))) return null;
-  // Meta's message as the person reads it: the smallest block holding a heading and the matched words.
-  const blocks = [...document.querySelectorAll('main, [role=main], section, article, div, p')]
-    .filter(vis).filter(b => confirmWords.some(w => norm(b.innerText).includes(w)));
-  const rich = blocks.filter(b => b.querySelector('h1,h2,h3,[role=heading]'));
-  const pick = (rich.length ? rich : blocks).sort((a, b) => a.innerText.length - b.innerText.length)[0];
-  const text = (pick ? pick.innerText : document.body.innerText).replace(/[ \t]+/g, ' ')
-    .replace(/\n\s*\n+/g, '\n').trim();
-  return {kind: 'confirm', text: text.slice(0, 1500)};
-}
-"""
-
-FORM_READY_JS = r"""
-() => [...document.querySelectorAll('textarea, input[type=email], select, input[type=text]')]
-  .some(e => e.getClientRects().length > 0)
-"""
+MAX_STEPS = 5
+MAX_CODES = 3
+GATE_REVEAL_S = 1.5  # how long a chosen gate answer may take to reveal the form by script
 
 
 @dataclass
-class FormFields:
-    country: object | None = None
-    email: object | None = None
-    reason: object | None = None
-    extra: object | None = None
-    send: object | None = None
-    reason_required: bool = False
-    filled: dict = field(default_factory=dict)
-    version: str = "?"
+class Control:
+    id: str
+    kind: str  # email code country text extra password unknown (form.js); "text" becomes reason or extra here
+    why: str
+    widget: str
+    tag: str
+    type: str
+    name: str
+    label: str
+    visible: bool
+    required: bool
+    readonly: bool
+    disabled: bool
+    value: str
+    selected: str
+    maxlength: int
+
+    @property
+    def named(self) -> str:
+        return self.label.split(" | ")[0][:60] or self.name or self.widget
+
+
+@dataclass
+class FormView:
+    """One look at the form: its container, controls, gate, submit and next-step controls."""
+
+    raw: dict
+    controls: list[Control]
+
+    @classmethod
+    def of(cls, raw: dict) -> FormView:
+        view = cls(raw, [Control(**c) for c in raw["controls"]])
+        texts = [c for c in view.controls if c.kind == "text"]
+        # The reason is the form's first textarea (or reason-labelled input); any further one is "extra".
+        for i, c in enumerate(texts):
+            c.kind = "reason" if i == 0 else "extra"
+        if not texts:
+            for c in view.controls:
+                if c.kind == "extra" and "reason" not in view.kinds():
+                    c.kind = "reason"
+        return view
+
+    def kinds(self) -> set[str]:
+        return {c.kind for c in self.controls}
+
+    def shown(self, kind: str | None = None) -> list[Control]:
+        return [c for c in self.controls if c.visible and (kind is None or c.kind == kind)]
+
+    @property
+    def submit(self) -> dict | None:
+        return self.raw.get("submit")
+
+    @property
+    def next(self) -> dict | None:
+        return self.raw.get("next")
+
+    @property
+    def gate(self) -> dict | None:
+        return self.raw.get("gate")
+
+
+@dataclass
+class Filled:
+    """What was done with the form, for the summary, the report and the consent question."""
+
+    filled: dict[str, str] = field(default_factory=dict)  # kind -> value typed or chosen
+    read: dict[str, str] = field(default_factory=dict)  # kind -> value kept as Meta had it (prefilled, read-only)
+    left: list[str] = field(default_factory=list)  # fields left alone, by label
+    needs: list[str] = field(default_factory=list)  # required fields it could not fill: the person must
+    words: list[str] = field(default_factory=list)  # label words that decided something
+    steps: int = 1
+    names: dict[str, str] = field(default_factory=dict)  # the controls' name attributes -> kind
+
+    def value(self, kind: str) -> str | None:
+        return self.filled.get(kind) or self.read.get(kind)
+
+
+def hints(forms: Forms, labels, lang: str | None) -> dict:
+    """flows/forms.toml and labels.toml as form.js takes them: words normalised, the page's language first."""
+    def words(key: str | None) -> list[str]:
+        return [normalise(w) for w in labels.words(key, lang)] if key else []
+
+    kinds = {kind: {"autocomplete": h.autocomplete, "types": h.types, "inputmodes": h.inputmodes,
+                    "max_length": h.max_length, "min_options": h.min_options, "words": words(h.labels)}
+             for kind, h in forms.fields.items()}
+    return {"kinds": kinds,
+            "gate": {"question": words(forms.gate.question), "yes": words(forms.gate.yes),
+                     "no": words(forms.gate.no)},
+            "send": [w for key in forms.buttons.send for w in words(key)],
+            "next": [w for key in forms.buttons.next for w in words(key)]}
+
+
+class ObjectionForm:
+    """One objection form on one page, from the gate question to Meta's answer."""
+
+    def __init__(self, page, engine: Engine, flow: Flow, settings: Settings, person, gate: SubmissionGate) -> None:
+        self.page, self.engine, self.flow, self.settings, self.person, self.gate = page, engine, flow, settings, \
+            person, gate
+        self.forms = load_forms()
+        self.labels = engine.labels
+        self.done = Filled()
+        self.lang = engine.lang
+        self.page_lang = ""
+
+    # -- looking ---------------------------------------------------------------------------------------------
+    def _loc(self, optout_id: str):
+        return self.page.locator(f'[data-optout-id="{optout_id}"]')
+
+    async def look(self) -> FormView:
+        raw = await self.page.evaluate(source("form"), hints(self.forms, self.labels, self.lang))
+        self.page_lang = raw.get("lang") or self.page_lang
+        return FormView.of(raw)
+
+    async def appear(self, timeout_s: float, leave_out: str | None = None, question: bool = False) -> bool:
+        try:
+            await self.page.wait_for_function(source("ready"), arg={"leave_out": leave_out, "question": question},
+                                              timeout=timeout_s * 1000, polling=100)
+            return True
+        except detect_errors():
+            if not await self.engine._alive(self.page):
+                raise
+            return False
+
+    async def shot(self, name: str, status: str | None = None, texts: dict | None = None,
+                   highlights: list[str] | None = None) -> None:
+        await self.engine._shot(self.page, self.flow.platform, name, texts=texts, highlights=highlights, status=status)
+
+    async def outline(self, ids: list[str], color: str = "#16a34a") -> None:
+        for optout_id in ids:
+            try:
+                await self._loc(optout_id).evaluate(
+                    "(e, c) => { e.style.outline = `3px solid ${c}`; e.style.outlineOffset = '2px'; "
+                    "e.setAttribute('data-optout-outline', '1'); }", color)
+            except detect_errors():
+                pass
+
+    # -- the gate question -----------------------------------------------------------------------------------
+    async def answer_gate(self) -> FormView:
+        t = self.engine.t
+        started = asyncio.get_running_loop().time()
+        if not await self.appear(t.late_s + t.recognise_s, question=True):
+            await self.shot("form-not-found", status="unknown")
+            raise Stop("unknown", f"The objection form at {self.page.url} did not appear (Meta may have changed it).")
+        view = await self.look()
+        if not (view.gate or view.shown("email") or view.shown("reason")):  # only a button so far: the form is late
+            left = t.late_s + t.recognise_s - (asyncio.get_running_loop().time() - started)
+            if await self.appear(max(left, 0.5)):
+                view = await self.look()
+        gate = view.gate
+        if not gate:
+            return view
+        options = gate["options"]
+        yes = gate["yes"]
+        if yes >= 0:
+            self.done.words.append(f"gate: '{options[yes]['label']}' answers '{gate['question'][:80]}'")
+        await self.outline([o["id"] for o in options], "#f59e0b")
+        await self.shot("gate-question", highlights=[f"question '{gate['question'][:80]}'"] +
+                        [f"{gate['kind']} '{o['label']}'" for o in options])
+        order = [yes] if yes >= 0 else (list(range(len(options))) if gate["kind"] == "radio" and not gate["go"] else [])
+        for i in order:
+            await self._choose(gate, options[i])
+            if gate["go"] is None and await self.appear(GATE_REVEAL_S, gate.get("select")):
+                break
+            if gate["go"] is not None:
+                await self._loc(gate["go"]).click()  # a gate of its own: its answer carries no email (gate.py)
+                await nav.settle(self.page, self.engine._ms(t.nav_s))
+                await self.engine._arrive(self.page, self.flow, "after-gate", None)
+                if await self.appear(t.late_s + t.recognise_s):
+                    break
+        else:
+            await self.shot("gate-unanswered", status="unknown")
+            raise Stop("unknown", "The form first asks whether the request is about AI at Meta, and no answer that "
+                                  "the assistant could give revealed the objection form.")
+        view = await self.look()
+        if view.gate and not (view.shown("email") or view.shown("reason")):
+            raise Stop("unknown", "The form's question about AI at Meta was answered, but the objection form did not "
+                                  "follow.")
+        return view
+
+    async def _choose(self, gate: dict, option: dict) -> None:
+        loc = self._loc(option["id"])
+        if gate["kind"] == "select":
+            await self._loc(gate["select"]).select_option(value=option["value"])
+        elif gate["kind"] == "radio":
+            try:
+                await loc.check(timeout=2000)
+            except detect_errors():  # a styled radio whose input is not itself shown: its label takes the click
+                await loc.evaluate("e => { (e.closest('label') || (e.labels && e.labels[0]) || e).click(); }")
+        else:
+            await loc.click()
+
+    # -- filling -----------------------------------------------------------------------------------------------
+    async def fill(self, view: FormView) -> FormView:
+        """Fill what is showing; walk a form in steps; stop before a password."""
+        for step in range(1, MAX_STEPS + 1):
+            self.done.steps = step
+            if view.shown("password"):
+                await self.shot("form-asks-password", status="login_required",
+                                highlights=["password field (left empty)"])
+                raise Stop("login_required", f"{self.flow.name}'s form asks for your password, which the assistant "
+                           "never types: enter it yourself in a visible browser (optout login --platform "
+                           f"{self.flow.platform}), then run optout object again.")
+            await self._fill_shown(view)
+            if view.submit or not view.next:
+                return view
+            before = await self.page.evaluate(source("signature"))
+            await self.outline([c.id for c in view.shown()])
+            await self.shot(f"form-step-{step}", highlights=[f"next '{view.next['text']}' ({view.next['why']})"])
+            await self._loc(view.next["id"]).click()
+            await nav.settle(self.page, self.engine._ms(self.engine.t.nav_s))
+            try:
+                await self.page.wait_for_function(f"(before) => ({source('signature')})() !== before", arg=before,
+                                                  timeout=self.engine._ms(self.engine.t.recognise_s), polling=100)
+            except detect_errors() as exc:
+                raise Stop("unknown", f"The form's '{view.next['text']}' step did not lead on (Meta may have changed "
+                                      "the form); nothing was sent.") from exc
+            view = await self.look()
+        return view
+
+    async def _fill_shown(self, view: FormView) -> None:
+        s = self.settings
+        for c in view.shown():
+            if c.name:
+                self.done.names.setdefault(c.name, c.kind)
+            if c.kind in self.done.filled or c.kind in self.done.read:
+                continue
+            if c.why == "label":
+                self.done.words.append(f"{c.kind}: label '{c.named}'")
+            if c.kind == "email":
+                await self._email(c)
+            elif c.kind == "country":
+                await self._country(c)
+            elif c.kind == "reason":
+                if s.reason:
+                    if c.maxlength and len(s.reason) > c.maxlength:
+                        raise Stop("awaiting_confirmation", f"Your reason has {len(s.reason)} characters; this form "
+                                                            f"takes at most {c.maxlength}. Shorten it and run again.")
+                    await self._type(c, s.reason)
+                    self.done.filled["reason"] = s.reason
+                    self.gate.keep_secret(s.reason)
+                elif c.required:
+                    self.done.needs.append("a reason in your own words")
+                    self.person.warn(f"{self.flow.name}: this form requires a reason in your own words (give --reason, "
+                                     "--reason-file or --reason-template); the assistant never invents one.")
+            elif c.kind == "extra":
+                self.done.left.append(f"{c.named} (left empty)")
+            elif c.kind == "code":
+                continue  # a code field before sending is not the form's business yet
+            elif c.required and not c.value:
+                self.done.needs.append(f"'{c.named}'")
+            else:
+                self.done.left.append(c.named)
+
+    async def _type(self, c: Control, value: str) -> None:
+        """Type into a field, re-checking at that moment that it is no password field (before and after)."""
+        loc = self._loc(c.id)
+        check = ("e => e.type === 'password' || /current-password|new-password/.test(e.getAttribute('autocomplete') "
+                 "|| '') || e.ownerDocument !== document")
+        if await loc.evaluate(check):
+            raise Stop("login_required", f"{self.flow.name}'s form turned a field into a password field; the "
+                                         "assistant never types into one. Nothing was sent.")
+        await loc.fill(value)
+        if await loc.evaluate(check):
+            await loc.fill("")
+            raise Stop("login_required", f"{self.flow.name}'s form turned a field into a password field; the "
+                                         "assistant never types into one. Nothing was sent.")
+
+    async def _email(self, c: Control) -> None:
+        s, current = self.settings, c.value.strip()
+        if c.readonly or c.disabled:
+            self.done.read["email"] = current
+            if current and s.email and current.lower() != s.email.lower():
+                self.person.warn(f"{self.flow.name}: the form shows {current} and does not let it be changed; Meta "
+                                 "will answer there.")
+        elif current and s.email and current.lower() != s.email.lower():
+            if s.replace_email:
+                await self._type(c, s.email)
+                self.done.filled["email"] = s.email
+            else:
+                self.person.warn(f"{self.flow.name}: the form is prefilled with {current}, not {s.email}; keeping "
+                                 "Meta's (use --replace-email to use yours).")
+                self.done.read["email"] = current
+        elif current:
+            self.done.read["email"] = current
+        elif s.email:
+            await self._type(c, s.email)
+            self.done.filled["email"] = s.email
+        else:
+            self.done.needs.append("your email")
+        self.gate.keep_secret(self.done.value("email"))
+
+    async def _country(self, c: Control) -> None:
+        code = self.settings.country
+        if not code:
+            if c.widget == "select" and c.value:
+                self.done.read["country"] = c.value.upper() if len(c.value) == 2 else c.selected
+            elif c.required or c.widget in ("select", "combobox"):
+                self.done.needs.append("your country of residence")
+            return
+        names = country_names(code, self.page_lang or self.lang or "en")
+        loc = self._loc(c.id)
+        if c.widget == "combobox":
+            await loc.click()
+            await loc.fill(names[0])
+        options = await self.page.evaluate(source("options"), c.id)
+        match = _best_option(options, code, names)
+        if c.widget == "select":
+            if match is None:
+                raise Stop("unknown", f"The form's country list has no entry for {code} ({names[0]}).")
+            await loc.select_option(index=match["index"])
+            chosen = await loc.evaluate("e => e.value")
+            ok = chosen == match["value"]
+        elif c.widget == "combobox":
+            if match is None:
+                try:  # the list may arrive after the typing
+                    await self.page.wait_for_function(
+                        f"(a) => ({source('options')})(a[0]).some(o => a[1].includes(o.text.trim().toLowerCase()))",
+                        arg=[c.id, [n.lower() for n in names]], timeout=self.engine._ms(self.engine.t.recognise_s))
+                except detect_errors():
+                    pass
+                options = await self.page.evaluate(source("options"), c.id)
+                match = _best_option(options, code, names)
+            if match is None:
+                raise Stop("unknown", f"The form's country box offers no entry for {code} ({names[0]}).")
+            await self.page.locator(f'[data-optout-option="{match["index"]}"]').click()
+            shown = normalise(await loc.evaluate("e => e.value || e.textContent || ''"))
+            ok = shown == normalise(match["text"])
+        else:
+            value = match["value"] if match else names[0]
+            await self._type(c, value)
+            ok = True
+        if not ok:
+            raise Stop("unknown", f"The form did not take {code} ({names[0]}) as the country; nothing was sent.")
+        self.done.filled["country"] = code
+
+    # -- the question, and sending -------------------------------------------------------------------------------
+    def summary(self, view: FormView) -> str:
+        lines = [f"{self.flow.name} objection form (version {self.version(view)}):"]
+        for kind, value in {**self.done.read, **self.done.filled}.items():
+            text = str(value)
+            how = "" if kind in self.done.filled else " (as Meta filled it)"
+            lines.append(f"  {kind:8} {text if len(text) < 120 else text[:117] + '...'}{how}")
+        for label in self.done.left:
+            lines.append(f"  left alone: {label}")
+        for need in self.done.needs:
+            lines.append(f"  still needed: {need}")
+        return "\n".join(lines)
+
+    def version(self, view: FormView) -> str:
+        kinds = view.kinds() - {"text"}
+        if any(c.kind == "reason" and c.required for c in view.controls):
+            kinds.add("reason_required")
+        return self.forms.version_of(kinds, self.settings.country or self.done.read.get("country"), self.page_lang)
+
+    def as_json(self, view: FormView | None) -> dict:
+        out = {"version": self.version(view) if view else "?", "filled": {**self.done.read, **self.done.filled},
+               "typed": sorted(self.done.filled), "kept": sorted(self.done.read), "left_alone": self.done.left,
+               "needs": self.done.needs, "steps": self.done.steps, "language": self.page_lang or None,
+               "words": self.done.words}
+        if self.gate.refused:
+            out["refused_requests"] = self.gate.refused[:50]
+        if self.gate.sent:
+            out["submitted"] = [s.as_json(_mask) for s in self.gate.sent]
+        return out
+
+    # -- after sending --------------------------------------------------------------------------------------------
+    async def answer(self, before: FormView, consent: Consent, code_provider_used: bool) -> tuple[str, str]:
+        """Wait for Meta's answer; the emailed-code step (up to three codes) on the way."""
+        codes = 0
+        view = before
+        while True:
+            kind, text = await self._read_answer(view)
+            facts = await detect.snapshot(self.page)
+            if kind in ("none", "confirm") and detect.checkpoint(facts, self.labels, self.flow.checkpoint_url_parts):
+                await self.shot("security-check-after-send", status="blocked")
+                raise Stop("blocked", f"{self.flow.name} asked for a security check (\"Confirm it's you\") after the "
+                                      "form was sent, so the objection is not confirmed: complete the check in a "
+                                      f"visible browser (optout login --platform {self.flow.platform}) and run "
+                                      "optout object again.")
+            if kind == "password":
+                await self.shot("asks-password-after-send", status="login_required")
+                raise Stop("login_required", f"{self.flow.name} asks you to enter your password again before it takes "
+                                             "the objection. The assistant never types it: do it yourself in a visible "
+                                             "browser, then check that Meta confirmed it (optout check shows the "
+                                             "history).")
+            if kind in ("code", "code_refused"):
+                if kind == "code_refused":
+                    await self.shot(f"code-refused-{codes}", status="awaiting_confirmation", texts={"page": text})
+                    self.person.warn(f"{self.flow.name} did not accept that code: \"{text[:200]}\".")
+                if codes >= MAX_CODES:
+                    raise Stop("rejected", f"{self.flow.name} did not accept the emailed code after {MAX_CODES} tries: "
+                                           f"\"{text[:200]}\". The objection is not complete.")
+                view = await self._code_round(consent, codes)
+                codes += 1
+                continue
+            status = {"confirm": "submitted", "refused": "rejected"}.get(kind, "unknown")
+            await self.shot("confirmation" if kind == "confirm" else f"after-send-{kind}", status=status,
+                            texts={"page": text[:1500]})
+            return kind, text
+
+    async def _read_answer(self, view: FormView) -> tuple[str, str]:
+        t = self.engine.t
+        words = {k: [normalise(w) for w in self.labels.words(key)] if key else []
+                 for k, key in (("confirm", self.forms.answers.confirmation), ("refusal", self.forms.answers.refusal),
+                                ("unavailable", "unavailable"))}
+        code = self.forms.fields["code"]
+        arg = {**words, "code": {"autocomplete": code.autocomplete, "inputmodes": code.inputmodes,
+                                 "max_length": code.max_length,
+                                 "words": [normalise(w) for w in self.labels.words(code.labels)]},
+               "marked": [c.id for c in view.controls], "names": [c.name for c in view.controls if c.name],
+               "headings": [normalise(h) for h in view.raw.get("headings", [])]}
+        try:
+            await nav.settle(self.page, self.engine._ms(t.nav_s))
+            handle = await self.page.wait_for_function(source("outcome"), arg=arg, timeout=self.engine._ms(t.nav_s),
+                                                       polling=100)
+            value = await handle.json_value()
+            return value["kind"], value["text"]
+        except detect_errors() as exc:
+            if "Timeout" in str(exc):
+                return "none", "no answer appeared after the form was sent"
+            raise
+
+    async def _code_round(self, consent: Consent, tries: int) -> FormView:
+        await self.shot("code-step" if tries == 0 else f"code-step-{tries + 1}", status="awaiting_confirmation")
+        view = await self.look()
+        field_ = next(iter(view.shown("code")), None) or (view.shown("unknown")[0] if len(view.shown("unknown")) == 1
+                                                          else None)
+        if field_ is None or view.submit is None:
+            raise Stop("unknown", f"{self.flow.name} asks for the emailed code, but its field or button could not be "
+                                  "told apart; type it yourself in a visible browser.")
+        self.gate.know_action(view.raw.get("action") or self.page.url)
+        code = await self._code(consent, view)
+        if code is None:
+            raise Stop("awaiting_confirmation", "Meta emailed a code to confirm the objection, and none was entered: "
+                                                "the objection is not complete. Run again and type the code.")
+        if code != "typed-in-browser":
+            await self._type(field_, code)
+            await self._loc(view.submit["id"]).click()  # the code step is the person's: they gave the code
+        await nav.settle(self.page, self.engine._ms(self.engine.t.nav_s))
+        return view
+
+    async def _code(self, consent: Consent, view: FormView) -> str | None:
+        """A line on standard input (one more each time), or the person typing it into the browser."""
+        tasks = [asyncio.create_task(consent.read_code(self.flow.platform))]
+        if consent.visible:
+            self.person.say(f"{self.flow.name}: type the emailed code in the browser or here.")
+            tasks.append(asyncio.create_task(self._typed_in_browser()))
+        done, pending = await asyncio.wait(tasks, timeout=self.engine.t.confirm_s, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            if (value := task.result()):
+                return value
+        return None
+
+    async def _typed_in_browser(self) -> str | None:
+        actions = set(self.gate.actions)
+        try:
+            from assistant.gate import _bare
+
+            await self.page.wait_for_event(
+                "request", predicate=lambda r: r.method in ("POST", "PUT", "PATCH") and _bare(r.url) in actions,
+                timeout=0)
+            return "typed-in-browser"
+        except detect_errors():
+            return None
+
+
+def country_names(code: str, lang: str) -> list[str]:
+    """The country's names as a page in `lang` may write them: localised first (pycountry's catalogues)."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return [code]
+    english = [n for n in dict.fromkeys([getattr(country, "common_name", None), country.name,
+                                         getattr(country, "official_name", None)]) if n]
+    names: list[str] = []
+    base = lang.replace("-", "_")
+    for variant in dict.fromkeys([base if "_" not in base else base.split("_")[0] + "_" + base.split("_")[1].upper(),
+                                  base.split("_")[0]]):
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[variant])
+        except OSError:
+            continue
+        names += [tr.gettext(n) for n in english]
+    return list(dict.fromkeys(names + english))
+
+
+def _best_option(options: list[dict], code: str, names: list[str]) -> dict | None:
+    """The option for a country: by its ISO value, else by its name (exactly, then at the start)."""
+    for o in options:
+        if (o.get("value") or "").strip().upper() == code.upper():
+            return o
+    wanted = [normalise(n) for n in names]
+    for o in options:
+        if normalise(o["text"]) in wanted:
+            return o
+    for o in options:
+        text = normalise(o["text"])
+        if text and any(text.startswith(w) or w.startswith(text) for w in wanted if len(text) >= 4):
+            return o
+    return None
+
+
+def _mask(value: str) -> str:
+    return mask_email(value) if "@" in (value or "") else value
 
 
 async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, person, result: Result,
                          code_provider=None) -> Result:
     """From an `available` verdict: open the form, fill it, get consent, submit, read Meta's answer."""
     href = result.object_link["href"]
+    forms = load_forms()
+    gate = await SubmissionGate(tuple(forms.submission.endpoint_paths), tuple(engine.meta.hosts.suffixes),
+                                forms.submission.click_grace_s).install(page.context)
     consent = Consent(settings.yes, has_terminal(), not settings.headless, settings.timeouts.confirm_s, person,
                       code_provider)
-    guidance = load_guidance()
-    form_json: dict | None = None
+    form = ObjectionForm(page, engine, flow, settings, person, gate)
+    view: FormView | None = None
     try:
         person.say(f"{flow.name}: opening the objection form {href}")
         await engine._open(page, flow, href, "objection-form")
-        await _answer_gate(page, engine, flow)
-        fields = await _recognise(page, engine, flow)
-        await _fill(page, engine, fields, settings, person, flow)
-        form_json = {"version": fields.version, "filled": dict(fields.filled)}
-        await _outline(page, fields)
-        texts = {k: str(v) for k, v in fields.filled.items()}
-        await engine._shot(page, flow.platform, "form-filled", texts=texts,
-                           highlights=[f"field {k}" for k in fields.filled], status="awaiting_confirmation")
-        asks_password = await _asks_for_password(page)
-        if asks_password:
-            await engine._shot(page, flow.platform, "form-asks-password", status="awaiting_confirmation",
-                               highlights=["password field (left empty)"])
-            if consent.visible:
-                person.warn(f"{flow.name}'s form asks for your password. The assistant never types it: type it "
-                            "yourself in the browser, then press the form's button.")
-        if asks_password and not consent.visible:
-            return _with(result, "awaiting_confirmation", f"{flow.name}'s form asks for your password, which the "
-                         "assistant never types: type it yourself in the browser and press the form's button "
-                         "(run with a visible browser).", form_json)
-        missing = _missing(fields)
-        if missing and not consent.visible:
-            return _with(result, "awaiting_confirmation", f"The form is open but needs {missing}: " + _missing_hint(
-                missing), form_json)
-        summary = _summary(flow, fields)
-        decision = await consent.obtain(page, flow.platform, summary)
+        view = await form.answer_gate()
+        if not (view.shown("email") or view.shown("reason") or view.next):
+            await form.shot("form-unrecognised", status="unknown")
+            raise Stop("unknown", "The page the objection link opened shows no form the assistant can tell apart (no "
+                                  "email or reason field); nothing was filled. Meta may have changed the form.")
+        view = await form.fill(view)
+        gate.know_action(view.raw.get("action"))
+        if view.submit is None:
+            await form.shot("form-unrecognised", status="unknown")
+            raise Stop("unknown", "The objection form is filled in, but its send button could not be told apart; "
+                                  "nothing was sent. Meta may have changed the form.")
+        await form.outline([c.id for c in view.controls if c.kind in form.done.filled or c.kind in form.done.read]
+                           + [view.submit["id"]])
+        texts = {k: str(v) for k, v in {**form.done.read, **form.done.filled}.items()}
+        await form.shot("form-filled", texts=texts, status="awaiting_confirmation",
+                        highlights=[f"field {k}" for k in texts] + [f"send '{view.submit['text']}' "
+                                                                    f"({view.submit['why']})"])
+        if "email" not in form.done.filled and "email" not in form.done.read and "your email" not in form.done.needs:
+            form.done.needs.append("your email")
+        needs = " and ".join(form.done.needs)
+        if needs and not consent.visible:
+            return _with(result, "awaiting_confirmation", f"The form is open but needs {needs}: " + _hint(needs),
+                         form.as_json(view))
+        decision = await consent.obtain(page, flow.platform, form.summary(view), view, gate)
         if decision in ("no-channel", "timeout", "declined"):
             why = {"no-channel": "there is no terminal or visible browser to confirm in and --yes was not given",
                    "timeout": "no confirmation came in time", "declined": "you chose not to send it"}[decision]
-            await engine._shot(page, flow.platform, "form-not-sent", status="awaiting_confirmation")
+            await form.shot("form-not-sent", status="awaiting_confirmation")
             return _with(result, "awaiting_confirmation", f"The form is filled in and was NOT sent: {why}. "
-                                                           "Run again with your confirmation to send it.", form_json)
+                                                          "Run again with your confirmation to send it.",
+                         form.as_json(view))
         if decision == "confirm":
-            if missing:
-                return _with(result, "awaiting_confirmation", f"Not sent: the form still needs {missing}. "
-                             + _missing_hint(missing), form_json)
-            await Consent.press(fields.send)
-        outcome = await _after_submit(page, engine, flow, consent, person)
+            if needs:
+                return _with(result, "awaiting_confirmation",
+                             f"Not sent: the form still needs {needs}. " + _hint(needs), form.as_json(view))
+            await Consent.press(gate, form._loc(view.submit["id"]))
+        kind, text = await form.answer(view, consent, code_provider is not None)
     except Stop as stop:
-        return _with(result, stop.status, stop.detail, form_json)
+        return _with(result, stop.status, stop.detail, form.as_json(view))
     except detect_errors() as exc:
         status, detail = describe_error(exc, settings.timeouts.nav_s)
-        return _with(result, status, detail, form_json)
-    kind, text = outcome
+        return _with(result, status, detail, form.as_json(view))
+    finally:
+        await gate.remove()
+    return await _outcome(result, flow, form, view, kind, text)
+
+
+async def _outcome(result: Result, flow: Flow, form: ObjectionForm, view: FormView, kind: str, text: str) -> Result:
+    gate = form.gate
+    sent = gate.sent[0] if gate.sent else None
+    status = await sent.answered(form.engine.t.nav_s) if sent else None
     if kind == "confirm":
-        r = _with(result, "submitted", f"{flow.name} confirmed the objection.", form_json)
-        r.confirmation = {"text": text}
-        r.next_steps = list(guidance.after_submitted)
+        if sent is None or status is None or not 200 <= status < 400:
+            how = "no request carrying the form went out" if sent is None else \
+                f"the request that carried the form was answered {status or 'with nothing'}"
+            return _with(result, "unknown", f"The page reads like a confirmation, but {how}: the objection is not "
+                                            "confirmed.", form.as_json(view))
+        r = _with(result, "submitted", f"{flow.name} confirmed the objection.", form.as_json(view))
+        r.confirmation = {"text": text, "request": sent.as_json(_mask)}
+        r.next_steps = list(load_guidance().after_submitted)
         return r
-    if kind == "alert":
+    if kind == "refused":
         return _with(result, "rejected", f"{flow.name} refused the form: \"{text[:300]}\". Nothing was accepted.",
-                     form_json)
-    return _with(result, "unknown", f"After sending, {flow.name} showed no confirmation: {text}", form_json)
-
-
-async def _asks_for_password(page) -> bool:
-    return await page.evaluate(
-        "() => [...document.querySelectorAll('input[type=password]')].some(e => e.getClientRects().length > 0)")
+                     form.as_json(view))
+    return _with(result, "unknown", f"After sending, {flow.name} showed no confirmation: {text}", form.as_json(view))
 
 
 def _with(result: Result, status: str, detail: str, form: dict | None) -> Result:
@@ -140,283 +626,16 @@ def _with(result: Result, status: str, detail: str, form: dict | None) -> Result
     return result
 
 
-async def _answer_gate(page, engine: Engine, flow: Flow) -> None:
-    """The German 'Bezieht sich deine Anfrage auf KI bei Meta?' question: answer yes, go on."""
-    facts = await detect.snapshot(page)
-    if not text_contains(" ".join(facts.headings) + " " + facts.text[:2000], engine.labels.words("gate_question")):
-        return
-    for word in engine.labels.words("yes", engine.lang):
-        for role in ("radio", "button"):
-            choice = page.get_by_role(role, name=word, exact=True)
-            if await choice.count():
-                await engine._shot(page, flow.platform, "gate-question", highlights=[f"{role} '{word}'"])
-                if role == "radio":
-                    await choice.first.check()
-                    await _press_first(page, engine.labels.words("continue", engine.lang))
-                else:
-                    await choice.first.click()
-                await nav.settle(page, engine._ms(engine.t.nav_s))
-                await engine._arrive(page, flow, "after-gate", None)
-                return
-    raise Stop("unknown", "The form asks whether the request relates to AI at Meta, but no 'yes' answer was found.")
-
-
-async def _press_first(page, words: list[str]) -> None:
-    for word in words:
-        button = page.get_by_role("button", name=word, exact=True)
-        if await button.count():
-            await button.first.click()
-            return
-    raise Stop("unknown", f"No '{words[0]}' button to go on.")
-
-
-FIELDS_JS = r"""
-(specs) => {
-  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ')
-    .trim().toLowerCase();
-  const vis = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
-  const kind = (e) => e.tagName.toLowerCase();
-  const labelOf = (e) => {
-    const parts = [...(e.labels || [])].map((l) => l.innerText);
-    parts.push(e.getAttribute('aria-label') || '', e.getAttribute('placeholder') || '');
-    for (const id of (e.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)) {
-      const ref = document.getElementById(id); if (ref) parts.push(ref.innerText);
-    }
-    return norm(parts.join(' | '));
-  };
-  const skip = new Set(['hidden', 'password', 'checkbox', 'radio', 'submit', 'button']);
-  const controls = [...document.querySelectorAll('input, select, textarea')]
-    .filter((e) => vis(e) && !skip.has((e.type || '').toLowerCase()));
-  document.querySelectorAll('[data-optout-field]').forEach((e) => e.removeAttribute('data-optout-field'));
-  const found = {};
-  for (const [key, spec] of Object.entries(specs)) {
-    for (const word of spec.words) {
-      const el = controls.find((e) => !e.hasAttribute('data-optout-field') && spec.tags.includes(kind(e))
-        && labelOf(e).includes(word));
-      if (el) { el.setAttribute('data-optout-field', key); found[key] = true; break; }
-    }
-  }
-  return found;
-}
-"""
-
-FIELD_TAGS = {"country": ("select", "input"), "email": ("input",), "reason": ("textarea",),
-              "extra": ("textarea", "input"), "code": ("input",)}
-
-
-async def _controls(page, engine: Engine, keys: tuple[str, ...]) -> dict:
-    """The form's fields by their labels (page language first), found in one look at the page."""
-    specs = {key: {"words": [normalise(w) for w in engine.labels.words(f"{key}_field", engine.lang)],
-                   "tags": list(FIELD_TAGS[key])} for key in keys}
-    found = await page.evaluate(FIELDS_JS, specs)
-    return {key: page.locator(f'[data-optout-field="{key}"]') if found.get(key) else None for key in keys}
-
-
-async def _recognise(page, engine: Engine, flow: Flow) -> FormFields:
-    try:
-        await page.wait_for_function(FORM_READY_JS, timeout=engine._ms(engine.t.late_s + engine.t.recognise_s),
-                                     polling=100)
-    except detect_errors() as exc:
-        await engine._shot(page, flow.platform, "form-not-found", status="unknown")
-        raise Stop("unknown", f"The objection form at {page.url} did not appear (Meta may have changed it).") from exc
-    lang = engine.lang
-    words = engine.labels.words
-    f = FormFields(**await _controls(page, engine, ("country", "email", "reason", "extra")))
-    for word in words("send", lang):
-        button = page.get_by_role("button", name=word, exact=True)
-        if await button.count():
-            f.send = button.first
-            break
-    if f.email is None or f.send is None:
-        await engine._shot(page, flow.platform, "form-unrecognised", status="unknown")
-        missing = "email field" if f.email is None else "send button"
-        raise Stop("unknown", f"The objection form's fields are not the ones the flow knows (no {missing}); "
-                              "nothing was filled. Meta may have changed the form.")
-    if f.reason is not None:
-        f.reason_required = bool(await f.reason.evaluate(
-            "e => e.required || e.getAttribute('aria-required') === 'true'"))
-    page_lang = (await page.evaluate("document.documentElement.lang") or "").lower()
-    if f.country is not None and f.reason_required:
-        f.version = "D" if page_lang == "pt-br" or await _selected(f.country) == "BR" else "A"
-    else:
-        f.version = "B/C"
-    return f
-
-
-async def _selected(select) -> str:
-    try:
-        return (await select.evaluate("e => e.value || ''")).upper()
-    except detect_errors():
-        return ""
-
-
-async def _fill(page, engine: Engine, f: FormFields, settings: Settings, person, flow: Flow) -> None:
-    if f.country is not None:
-        if settings.country:
-            await _choose_country(page, f.country, settings.country, engine.lang)
-            f.filled["country"] = settings.country
-        elif (current := await _selected(f.country)):
-            f.filled["country"] = current
-    prefilled = (await f.email.input_value()).strip()
-    if prefilled and settings.email and prefilled.lower() != settings.email.lower():
-        if settings.replace_email:
-            await f.email.fill(settings.email)
-            f.filled["email"] = settings.email
-        else:
-            person.warn(f"{flow.name}: the form is prefilled with {prefilled}, not {settings.email}; keeping Meta's "
-                        "(use --replace-email to use yours).")
-            f.filled["email"] = prefilled
-    elif prefilled:
-        f.filled["email"] = prefilled
-    elif settings.email:
-        await f.email.fill(settings.email)
-        f.filled["email"] = settings.email
-    if f.reason is not None and settings.reason:
-        limit = await f.reason.evaluate("e => e.maxLength > 0 ? e.maxLength : 0")
-        if limit and len(settings.reason) > limit:
-            raise Stop("awaiting_confirmation", f"Your reason has {len(settings.reason)} characters; this form "
-                                                f"takes at most {limit}. Shorten it and run again.")
-        await f.reason.fill(settings.reason)
-        f.filled["reason"] = settings.reason
-    if f.reason is not None and not settings.reason and f.reason_required:
-        person.warn(f"{flow.name}: this form requires a reason in your own words (give --reason, --reason-file "
-                    "or --reason-template); the assistant never invents one.")
-
-
-def _missing(f: FormFields) -> str:
-    gaps = []
-    if f.country is not None and "country" not in f.filled:
-        gaps.append("your country of residence")
-    if "email" not in f.filled:
-        gaps.append("your email")
-    if f.reason is not None and f.reason_required and "reason" not in f.filled:
-        gaps.append("a reason in your own words")
-    return " and ".join(gaps)
-
-
-def _missing_hint(missing: str) -> str:
+def _hint(needs: str) -> str:
     hints = []
-    if "country" in missing:
+    if "country" in needs:
         hints.append("--country CC")
-    if "email" in missing:
+    if "email" in needs:
         hints.append("--email ADDRESS")
-    if "reason" in missing:
+    if "reason" in needs:
         hints.append("--reason TEXT (or --reason-file / --reason-template)")
-    return "run again with " + ", ".join(hints) + "."
-
-
-async def _choose_country(page, select, code: str, lang: str | None) -> None:
-    """By ISO code when the options carry it, else by the country's name in the page's language."""
-    import pycountry
-
-    tag = await select.evaluate("e => e.tagName.toLowerCase()")
-    country = pycountry.countries.get(alpha_2=code)
-    names = [country.name, getattr(country, "common_name", country.name)]
-    page_lang = ((await page.evaluate("document.documentElement.lang")) or lang or "en").split("-")[0]
-    try:
-        tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[page_lang])
-        names = [tr.gettext(n) for n in names] + names
-    except OSError:
-        pass
-    if tag != "select":
-        await select.fill(names[0])
-        return
-    for attempt in ({"value": code}, *({"label": n} for n in names)):
-        try:
-            await select.select_option(**attempt, timeout=2000)
-            return
-        except detect_errors():
-            continue
-    raise Stop("unknown", f"The form's country list has no entry for {code} ({names[0]}).")
-
-
-async def _outline(page, f: FormFields) -> None:
-    for el in (f.country, f.email, f.reason, f.extra):
-        if el is not None:
-            await el.evaluate("e => { e.style.outline = '3px solid #16a34a'; e.style.outlineOffset = '2px'; }")
-
-
-def _summary(flow: Flow, f: FormFields) -> str:
-    lines = [f"\n{flow.name} objection form (version {f.version}):"]
-    for key, value in f.filled.items():
-        text = str(value)
-        lines.append(f"  {key:8} {text if len(text) < 120 else text[:117] + '...'}")
-    return "\n".join(lines)
-
-
-async def _after_submit(page, engine: Engine, flow: Flow, consent: Consent, person) -> tuple[str, str]:
-    """Wait for Meta's answer; handle the emailed-code step (the person types the code)."""
-    for _round in range(3):
-        kind, text = await _outcome(page, engine)
-        if kind == "unknown" and detect.checkpoint(await detect.snapshot(page), engine.labels,
-                                                   flow.checkpoint_url_parts):
-            await engine._shot(page, flow.platform, "security-check-after-send", status="blocked")
-            raise Stop("blocked", f"{flow.name} asked for a security check (\"Confirm it's you\") after the form was "
-                                  "sent, so the objection is not confirmed: complete the check in a visible browser "
-                                  f"(optout login --platform {flow.platform}) and run optout object again.")
-        if kind != "code":
-            await engine._shot(page, flow.platform, "confirmation" if kind == "confirm" else f"after-send-{kind}",
-                               texts={"page": text[:1500]}, status={"confirm": "submitted", "alert": "rejected"}
-                               .get(kind, "unknown"))
-            return kind, text
-        await engine._shot(page, flow.platform, "code-step", status="awaiting_confirmation")
-        code = await _code(page, engine, consent, flow, person)
-        if code is None:
-            raise Stop("awaiting_confirmation", "Meta emailed a code to confirm the objection, and none was entered: "
-                                                "the objection is not complete. Run again and type the code.")
-        field_ = (await _controls(page, engine, ("code",)))["code"]
-        if field_ is None:
-            raise Stop("unknown", "The code step's field was not found.")
-        if code != "typed-in-browser":
-            await field_.fill(code)
-            await _press_submit(page, engine)
-        await nav.settle(page, engine._ms(engine.t.nav_s))
-    return "unknown", "the code was not accepted after three tries"
-
-
-async def _press_submit(page, engine: Engine) -> None:
-    for key in ("send", "continue"):
-        for word in engine.labels.words(key, engine.lang):
-            button = page.get_by_role("button", name=word, exact=True)
-            if await button.count():
-                await Consent.press(button.first)
-                return
-    raise Stop("unknown", "The code step has no button to send the code.")
-
-
-async def _code(page, engine: Engine, consent: Consent, flow: Flow, person) -> str | None:
-    """A line on standard input, or the person typing it into the browser and pressing the button."""
-    tasks = [asyncio.create_task(consent.read_code(flow.platform))]
-    if consent.visible:
-        person.say(f"{flow.name}: type the emailed code in the browser or here.")
-        tasks.append(asyncio.create_task(_typed_in_browser(page)))
-    done, pending = await asyncio.wait(tasks, timeout=engine.t.confirm_s, return_when=asyncio.FIRST_COMPLETED)
-    for t in pending:
-        t.cancel()
-    for t in done:
-        if (value := t.result()):
-            return value
-    return None
-
-
-async def _typed_in_browser(page) -> str | None:
-    try:
-        await page.wait_for_event("request", predicate=lambda r: r.method == "POST", timeout=0)
-        return "typed-in-browser"
-    except detect_errors():
-        return None
-
-
-async def _outcome(page, engine: Engine) -> tuple[str, str]:
-    words = [normalise(w) for w in engine.labels.words("confirmation")]
-    code_words = [normalise(w) for w in engine.labels.words("code_field")]
-    try:
-        await nav.settle(page, engine._ms(engine.t.nav_s))
-        handle = await page.wait_for_function(OUTCOME_JS, arg=[words, code_words],
-                                              timeout=engine._ms(engine.t.nav_s), polling="raf")
-        value = await handle.json_value()
-        return value["kind"], value["text"]
-    except detect_errors() as exc:
-        if "Timeout" in str(exc):
-            return "unknown", "no confirmation page appeared"
-        raise
+    others = [n for n in needs.split(" and ") if n.startswith("'")]
+    text = ("run again with " + ", ".join(hints) + ".") if hints else ""
+    if others:
+        text += (" " if text else "") + f"Fill in {', '.join(others)} yourself in a visible browser (--headed)."
+    return text

@@ -1,0 +1,4 @@
+// Which controls are showing now: a form's next step changes it.
+return [...document.querySelectorAll('input, select, textarea, [role=combobox]')]
+  .filter((e) => shown(e) && !['hidden', 'submit', 'button'].includes((e.type || '').toLowerCase()))
+  .map((e) => `${e.tagName}:${e.name || ''}:${e.getAttribute('data-optout-id') || ''}`).join('|');
