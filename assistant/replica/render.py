@@ -9,10 +9,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .markup import Atoms
 from .scenarios import Scenario
-from .sites import URLS, box_form_url
+from .sites import URLS, box_link
 from .texts import Texts
 
 TEMPLATES = Path(__file__).with_name("templates")
+# hostile=…: the behaviours that are page scripts, and the pages (of the objection form URLs) that carry them.
+HOSTILE_SCRIPTS = frozenset({"beacons", "leak", "robot", "robotsubmit", "selfsubmit"})
+HOSTILE_PAGES = frozenset({"form", "code", "confirm", "reauth"})
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,13 @@ class Renderer:
             u=URLS[view.platform],
             fb=URLS["facebook"],
             ig=URLS["instagram"],
-            box_url=box_form_url(view.platform, sc.formid),
+            box_url=box_link(view.platform, sc.formid, sc.world, sc.hostile),
             lang_attr=sc.text_variant.replace("_", "-"),
             late=sc.late,
             hide=sc.hide,
             consent_needed=view.consent_needed,
+            hostile_js=sorted(sc.hostile & HOSTILE_SCRIPTS) if view.page in HOSTILE_PAGES else [],
+            beacon_url=URLS[view.platform]["home"] + "ajax/bz",
             **values,
         )
         # The stylesheet sits in <head> but is only known once the body has handed out its classes.

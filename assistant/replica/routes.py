@@ -150,13 +150,13 @@ ROUTES: dict[str, list[tuple[re.Pattern[str], str]]] = {
         (r"/privacy/genai/info-you-shared", "genai_info"), (r"/help(/\d+)?", "help"),
         (r"/privacy/dialog/how-generative-ai-models-work", "genai"),
         (r"/help/contact/(?P<form_id>\d+)", "contact"), (r"/checkpoint", "checkpoint"),
-        (r"/your_information/meta_ai", "meta_ai"),
+        (r"/your_information/meta_ai", "meta_ai"), (r"/ajax/bz", "beacon"), (r"/sso/meta", "meta_sso"),
     ],
     "mbasic": [(r"/privacy/policy/printable", "printable"), (r"/", "mbasic_home")],
     "ig": [
         (r"/", "home"), (r"/accounts/login", "login"), (r"/accounts/edit", "ig_settings"),
         (r"/accounts/privacy_setting", "ig_privacy"), (r"/accounts/about", "about"),
-        (r"/challenge", "checkpoint"), (r"/your_activity/meta_ai", "meta_ai"),
+        (r"/challenge", "checkpoint"), (r"/your_activity/meta_ai", "meta_ai"), (r"/ajax/bz", "beacon"),
     ],
     "igpc": [
         (r"/", "center"), (r"/policy", "policy"), (r"/privacy/topics", "topics"), (r"/policies", "policies"),
@@ -165,6 +165,7 @@ ROUTES: dict[str, list[tuple[re.Pattern[str], str]]] = {
     ],
     "ighelp": [(r"/", "help"), (r"/contact/(?P<form_id>\d+)", "contact")],
     "about": [(r"/", "about")],
+    "metahelp": [(r"/support/privacy/ai-objection", "meta_objection"), (r"/sso/callback", "meta_sso_callback")],
 }
 COMPILED = {kind: [(re.compile(p + "$"), name) for p, name in routes] for kind, routes in ROUTES.items()}
 
@@ -177,6 +178,9 @@ class ReplicaApp:
         self.captures_dir = captures_dir
         self._pending: dict[str, dict[str, object]] = {}
         self._lock = threading.Lock()
+        from .worlds import WorldForms  # the worlds build on this module
+
+        self.worlds = WorldForms(self)
 
     def reset(self) -> None:
         with self._lock:
@@ -211,6 +215,9 @@ class ReplicaApp:
         platform = ctx.platform
         if ctx.logged_in():
             return None
+        if host_kind(ctx.req.host) == "metahelp":  # its session comes from Facebook's, by a hop (see NOTES.md)
+            return redirect(f"{URLS['facebook']['home']}sso/meta/?next={quote(ctx.req.url, safe='')}",
+                            outcome="login_required")
         login = URLS[platform]["login"]
         same_host = platform == "instagram" and ctx.req.host == "www.instagram.com"
         target = ctx.req.path + (f"?{ctx.req.query}" if ctx.req.query else "") if same_host else ctx.req.url
@@ -226,6 +233,33 @@ class ReplicaApp:
         if raw and raw.startswith("/") and not raw.startswith("//"):
             return f"https://{ctx.req.host}{raw}"
         return raw if raw and is_meta_url(raw) else URLS[ctx.platform]["home"]
+
+    def meta_sso(self, ctx: Ctx) -> Response:
+        """www.facebook.com/sso/meta/?next=<help.meta.com URL>: hands the Facebook session to help.meta.com."""
+        if wall := self.login_wall(ctx):
+            return wall
+        target = ctx.req.params.get("next", "")
+        if host_kind(target.removeprefix("https://").split("/", 1)[0]) != "metahelp":
+            return redirect(URLS["facebook"]["home"])
+        return redirect(f"https://help.meta.com/sso/callback/?next={quote(target, safe='')}")
+
+    def meta_sso_callback(self, ctx: Ctx) -> Response:
+        resp = redirect(self.safe_next(ctx, ctx.req.params.get("next")))
+        resp.headers.append(cookie("c_user", "100089000000042", ctx.req.host, http_only=True))
+        return resp
+
+    def beacon(self, ctx: Ctx) -> Response:
+        """/ajax/bz: Meta's logging endpoint; hostile=beacons|leak pages post here (``q`` is JSON)."""
+        fields = {k: v for k, v in ctx.req.form.items() if k != "q"}
+        try:
+            data = json.loads(ctx.req.form.get("q", ""))
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            fields |= {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+        return Response(body='for (;;);{"__ar":1,"payload":null}', content_type="application/x-javascript",
+                        kind="beacon" if ctx.req.method == "POST" else None, fields=redact(fields),
+                        outcome="accepted")
 
     def cookie_consent(self, ctx: Ctx) -> Response:
         choice = ctx.req.form.get("choice", "")
@@ -399,6 +433,12 @@ class ReplicaApp:
             return self.simple_form(ctx, "third_party", "decoy", "third_party_form")
         return self.not_found(ctx)
 
+    def meta_objection(self, ctx: Ctx) -> Response:
+        """help.meta.com/support/privacy/ai-objection/: only in world=meta-fetch (the box links there)."""
+        if ctx.sc.world != "meta-fetch":
+            return self.not_found(ctx)
+        return self.objection(ctx)
+
     def simple_form(self, ctx: Ctx, variant: str, page: str, kind: str) -> Response:
         """The look-alike forms: they take a request but are no AI objection."""
         if wall := self.login_wall(ctx):
@@ -415,6 +455,8 @@ class ReplicaApp:
         sc, req = ctx.sc, ctx.req
         if wall := self.login_wall(ctx):
             return wall
+        if sc.world != "none":
+            return self.worlds.objection(ctx)
         if not sc.eligible:
             resp = self.page(ctx, "notfound.html", "form", message=None, unavailable=True)
             if req.method == "POST":
@@ -428,6 +470,8 @@ class ReplicaApp:
         step = req.form.get("step", "form")
         if step == "gate":
             return self.gate_answer(ctx)
+        if step == "reauth":
+            return self.reauth_answer(ctx)
         return self.code_answer(ctx) if step == "code" else self.form_answer(ctx)
 
     @staticmethod
@@ -504,6 +548,43 @@ class ReplicaApp:
             resp.kind, resp.fields, resp.outcome = "objection_form", record, "rejected:" + "+".join(errors)
             return resp
         email = raw["email"].strip()
+        if "reauth" in sc.hostile:
+            token = secrets.token_urlsafe(9)
+            with self._lock:
+                self._pending[token] = {"email": email, "spec": sc.spec, "platform": ctx.platform, "reauth": True}
+            resp = self.reauth_page(ctx, token)
+            resp.kind, resp.fields, resp.outcome = "objection_form", record, "reauth"
+            return resp
+        resp = self.after_form(ctx, email)
+        resp.kind, resp.fields = "objection_form", record
+        return resp
+
+    def reauth_page(self, ctx: Ctx, token: str, error: bool = False) -> Response:
+        return self.page(ctx, "reauth.html", "reauth", token=token, error=error)
+
+    def reauth_answer(self, ctx: Ctx) -> Response:
+        """hostile=reauth: the password asked for after the form; then the step the form would have led to."""
+        token, password = ctx.req.form.get("lsd", ""), ctx.req.form.get("ajax_password", "")
+        record = redact({"password": password})
+        with self._lock:
+            pending = self._pending.get(token)
+        if pending is None or not pending.get("reauth"):
+            resp = self.form_page(ctx, errors=["err_session"])
+            resp.kind, resp.fields, resp.outcome = "objection_reauth", record, "rejected:session"
+            return resp
+        if not password:
+            resp = self.reauth_page(ctx, token, error=True)
+            resp.kind, resp.fields, resp.outcome = "objection_reauth", record, "rejected:err_password"
+            return resp
+        with self._lock:
+            self._pending.pop(token, None)
+        resp = self.after_form(ctx, str(pending["email"]))
+        resp.kind, resp.fields = "objection_reauth", record
+        return resp
+
+    def after_form(self, ctx: Ctx, email: str) -> Response:
+        """The step after an accepted form: the code page (A, D), or the confirmation."""
+        sc = ctx.sc
         if sc.form in ("A", "D"):
             token = secrets.token_urlsafe(9)
             with self._lock:
@@ -511,11 +592,11 @@ class ReplicaApp:
             resp = self.page(ctx, "code.html", "code", token=token, masked=mask_email(email), error=False,
                              code_field=CODE_FIELD)
             resp.emails.append(self.email(ctx, email, "code", sc.code))
-            resp.kind, resp.fields, resp.outcome = "objection_form", record, "code_sent"
+            resp.outcome = "code_sent"
             return resp
         resp = self.page(ctx, "confirm.html", "confirm", version=sc.form)
         resp.emails.append(self.email(ctx, email, "confirmation"))
-        resp.kind, resp.fields, resp.outcome = "objection_form", record, "accepted"
+        resp.outcome = "accepted"
         return resp
 
     def code_answer(self, ctx: Ctx) -> Response:
@@ -524,7 +605,7 @@ class ReplicaApp:
         token = req.form.get("lsd", "")
         with self._lock:
             pending = self._pending.get(token)
-        if pending is None:
+        if pending is None or pending.get("reauth"):
             resp = self.form_page(ctx, errors=["err_session"])
             resp.kind, resp.fields, resp.outcome = "objection_code", {"code": code}, "rejected:session"
             return resp

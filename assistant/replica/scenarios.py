@@ -14,8 +14,9 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
 - ``form``: objection form version A|B|C|D [BR->D, GB->B, other eligible->C].
 - ``gate``: 1|0, the "Does your request relate to AI at Meta?" question before the Facebook form
   [1 when lang=de and form=C, else 0].
-- ``box``: auto|2024|2025|none|delaying, the AI notice on the policy, Privacy Center home and the
-  "Information you've shared" page [auto: eligible -> 2025 (2024 with form A), else none].
+- ``box``: auto|2024|2025|none|delaying|accordion, the AI notice on the policy, Privacy Center home and the
+  "Information you've shared" page [auto: eligible -> 2025 (2024 with form A), else none]. ``accordion``
+  is the 2025 box with its body (and link) collapsed behind a toggle button carrying the title.
 - ``banner``: 1|0, the 2026 "... unless you have objected. Learn more." banner [1 if not eligible].
 - ``formid``: default|fb|alt, which form URL the boxes link to [default].
 - ``cookie``: 1|0, the cookie dialog on the first visit of each site [1 in EU/EEA/GB/CH].
@@ -30,7 +31,23 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
 - ``capture``: none or one of ``CAPTURES``: serve that real capture as the platform's policy page.
 - ``hide``: settings links to remove, joined by ``+`` (see ``HIDEABLE``).
 - ``email``: the account's email address [person@example.com].
-- ``code``: the 6-digit code the replica emails for forms A and D [123456].
+- ``code``: the 6-digit code the replica emails for forms A and D (and the worlds with a code step)
+  [123456].
+- ``world``: none or one of ``WORLDS``: the objection form URLs (and, for ``meta-fetch``,
+  help.meta.com/support/privacy/ai-objection/) serve that self-contained form world instead of forms A-D
+  [none]. sv-combobox: Swedish, custom combobox country; cs-steps: Czech, two steps in one form, then a
+  code; el-readonly: Greek, readonly email, ``<input type=submit>``; en-gate-reveal: a Yes/No radio gate
+  that reveals the fields in the page; fi-gate-buttons: Finnish, Kyllä/Ei buttons, a div button;
+  en-code-confirm: A-like, then a "Security code" step with a "Confirm" button; hu-datalist: Hungarian,
+  country from a datalist (posted as the name), then a code; meta-fetch: Danish, script-built, no
+  ``<form>``, JSON by ``fetch()``, and the AI boxes link to help.meta.com.
+- ``hostile``: ``+``-joined ``HOSTILE`` behaviours of the objection form pages and the box [none]:
+  beacons (logging POSTs to /ajax/bz every 250 ms), leak (the beacons carry the typed email and reason),
+  robot (calls window functions with 'confirm' and clicks foreign and shadow-root buttons every 150 ms),
+  robotsubmit (robot that also clicks the form's submit), selfsubmit (the page posts the form itself on
+  every input/change of the email or reason), reauth (a "Re-enter your password" page after the form is
+  posted), offhost / jslink / datalink (the box's objection link points off Meta / is ``javascript:`` /
+  is a ``data:`` URL).
 """
 
 from __future__ import annotations
@@ -72,7 +89,12 @@ PAGE_KEYS = frozenset(
 )
 FAULT_KINDS = ("500", "blank", "drop", "slow")
 CHECKPOINTS = ("none", "settings", "policy", "form", "submit")
-BOXES = ("auto", "2024", "2025", "none", "delaying")
+BOXES = ("auto", "2024", "2025", "none", "delaying", "accordion")
+WORLDS = ("none", "sv-combobox", "cs-steps", "el-readonly", "en-gate-reveal", "fi-gate-buttons", "en-code-confirm",
+          "hu-datalist", "meta-fetch")
+HOSTILE = frozenset(
+    {"beacons", "leak", "robot", "robotsubmit", "selfsubmit", "reauth", "offhost", "jslink", "datalink"}
+)
 CAPTURES = ("facebook-eu-de", "instagram-eu-de-box", "instagram-eu-de-nobox", "facebook-us", "instagram-us")
 HIDEABLE = frozenset(
     {"policy_link", "center_link", "about_link", "audience_link", "meta_ai_link", "help_link",
@@ -106,6 +128,8 @@ class Scenario:
     hide: frozenset[str] = frozenset()
     email: str = "person@example.com"
     code: str = "123456"
+    world: str = "none"
+    hostile: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, spec: str | None) -> Scenario:
@@ -212,6 +236,14 @@ def _hide(raw: str) -> frozenset[str]:
     return items
 
 
+def _hostile(raw: str) -> frozenset[str]:
+    items = frozenset(filter(None, raw.split("+")))
+    if unknown := items - HOSTILE:
+        raise ValueError(f"unknown hostile behaviour(s) {', '.join(sorted(unknown))}; known: "
+                         f"{', '.join(sorted(HOSTILE))}")
+    return items
+
+
 def _email(raw: str) -> str:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw):
         raise ValueError(f"expected an email address, got {raw!r}")
@@ -246,5 +278,7 @@ _PARSERS = {
     "hide": _hide,
     "email": _email,
     "code": _code,
+    "world": _choice(*WORLDS),
+    "hostile": _hostile,
 }
 _FIELD_OF = {"fault": "faults"}

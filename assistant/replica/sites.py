@@ -21,6 +21,13 @@ THIRD_PARTY_FORM_ID = "510058597920541"
 
 PRINTABLE = "https://mbasic.facebook.com/privacy/policy/printable/"
 
+# world=meta-fetch: the objection form on Meta's new help host (unlisted: known only from the box).
+META_HELP_FORM = "https://help.meta.com/support/privacy/ai-objection/"
+# hostile=offhost/jslink/datalink: the box's objection link, off Meta or not a web address at all.
+OFFHOST_FORM = "https://elsewhere.example/x.facebook.com/help/contact/6359191084165019"
+JS_LINK = "javascript:void(0)"
+DATA_LINK = "data:text/html;charset=utf-8,%3Ctitle%3EObject%3C%2Ftitle%3E%3Ch1%3EObject%3C%2Fh1%3E"
+
 # Where each page of a platform lives. Invented paths (no source) are listed in NOTES.md.
 URLS: dict[str, dict[str, str]] = {
     "facebook": {
@@ -90,7 +97,7 @@ _FB_WWW = re.compile(r"^(www|m|web|[a-z]{2}-[a-z]{2})\.facebook\.com$")
 
 
 def host_kind(host: str) -> str | None:
-    """Which group of pages a host serves: fb, mbasic, ig, igpc, ighelp, about, cdn, bare; None if not Meta."""
+    """Which group of pages a host serves: fb, mbasic, ig, igpc, ighelp, about, metahelp, cdn, bare; else None."""
     if _FB_WWW.match(host):
         return "fb"
     if host in ("facebook.com", "instagram.com"):
@@ -101,6 +108,7 @@ def host_kind(host: str) -> str | None:
         "privacycenter.instagram.com": "igpc",
         "help.instagram.com": "ighelp",
         "about.meta.com": "about",
+        "help.meta.com": "metahelp",
     }.get(host) or ("cdn" if host.endswith("fbcdn.net") else None)
 
 
@@ -127,3 +135,11 @@ def box_form_url(platform: str, formid: str) -> str:
     if formid == "fb":
         return FB_FORM
     return URLS[platform]["form"]
+
+
+def box_link(platform: str, formid: str, world: str = "none", hostile: frozenset[str] = frozenset()) -> str:
+    """The href of the box's objection link: the form, help.meta.com for world=meta-fetch, or a hostile one."""
+    for key, href in (("offhost", OFFHOST_FORM), ("jslink", JS_LINK), ("datalink", DATA_LINK)):
+        if key in hostile:
+            return href
+    return META_HELP_FORM if world == "meta-fetch" else box_form_url(platform, formid)

@@ -26,6 +26,10 @@
         el.style.background = data.private ? "#0095f6" : "#dbdbdb";
         el.firstElementChild.style.left = data.private ? "22px" : "2px";
       });
+    } else if (sigil === "disclose") {
+      var body = document.getElementById(el.getAttribute("aria-controls")), show = body.hidden;
+      body.hidden = !show;
+      el.setAttribute("aria-expanded", show ? "true" : "false");
     } else if (sigil === "open-dialog") {
       el.parentElement.querySelector("[role=dialog]").parentElement.hidden = false;
     } else if (sigil === "close-dialog") {
