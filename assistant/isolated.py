@@ -33,12 +33,12 @@ class IsolatedWorld:
         token = secrets.token_hex(8)
         world, binding = f"optout-{token}", f"__optout_{token}"
         tree = await cdp.send("Page.getFrameTree")
+        await cdp.send("Runtime.enable")
         await cdp.send("Runtime.addBinding", {"name": binding, "executionContextName": world})
         made = await cdp.send("Page.createIsolatedWorld", {"frameId": tree["frameTree"]["frame"]["id"],
                                                            "worldName": world, "grantUniveralAccess": False})
         self = cls(page, cdp, made["executionContextId"], binding)
         cdp.on("Runtime.bindingCalled", self._called)
-        await cdp.send("Runtime.enable")
         return self
 
     def on_message(self, listener: Callable[[dict], None]) -> None:

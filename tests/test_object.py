@@ -86,12 +86,21 @@ def test_a_required_reason_missing_stops_with_a_clear_message_and_no_post(optout
     assert objection_posts(fresh) == []
 
 
-def test_a_form_with_renamed_fields_is_unknown_and_nothing_is_filled_or_sent(optout, fresh):
+def test_a_form_with_renamed_labels_and_names_is_still_filled_by_its_structure(optout, fresh):
     code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,fields=renamed"),
                               "--headless", "--json", "--yes", "--reason", REASON)
     result = data["results"][0]
-    assert result["status"] == "unknown"
-    assert any("form-unrecognised" in e for e in result["evidence"])
+    assert result["status"] == "submitted", result["detail"]
+    sent = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
+    assert len(sent) == 1 and sent[0]["fields"]["reason"] == REASON
+
+
+def test_a_page_with_no_form_fields_is_unknown_and_nothing_is_sent(optout, fresh):
+    """The objection link opens a page that shows no form at all (Meta answers 'not available' in this world)."""
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,fault=blank@form"),
+                              "--headless", "--json", "--yes", "--reason", REASON)
+    result = data["results"][0]
+    assert result["status"] in ("unknown", "error"), result["detail"]
     assert objection_posts(fresh) == []
 
 
@@ -103,18 +112,29 @@ def test_the_code_step_without_a_code_is_not_claimed_as_submitted(optout, fresh)
     assert "code" in result["detail"]
 
 
-def test_a_wrong_code_is_rejected(optout, fresh):
+def test_three_wrong_codes_are_rejected(optout, fresh):
     code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
                               "--headless", "--json", "--yes", "--country", "IE", "--reason", REASON,
-                              input="000000\n")
-    assert data["results"][0]["status"] == "rejected"
+                              input="000000\n111111\n222222\n")
+    assert data["results"][0]["status"] == "rejected", data["results"][0]["detail"]
+    assert [p["outcome"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == ["code_wrong"] * 3
+
+
+def test_a_wrong_first_code_asks_again_and_the_next_line_completes_it(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
+                              "--headless", "--json", "--yes", "--country", "IE", "--reason", REASON,
+                              input="000000\n123456\n")
+    result = data["results"][0]
+    assert result["status"] == "submitted", result["detail"]
+    assert [p["fields"]["code"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == ["000000",
+                                                                                                  "123456"]
 
 
 def test_the_assistant_never_types_into_a_planted_password_field(assistant_run, fresh):
     outcome = assistant_run("eu-en,password=1", platform="facebook", command="object", objecting=True, yes=True,
                             reason=REASON)
     result = outcome.results[0]
-    assert result.status == "awaiting_confirmation"
+    assert result.status == "login_required"
     assert "password" in result.detail
     assert objection_posts(fresh) == []
 
@@ -123,9 +143,8 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation():
     """A form still showing is not Meta's confirmation, even though its intro says 'applied going forward'."""
     from assistant import flows
     from assistant.browser import Browser, find_browser
-    from assistant.engine import Engine
-    from assistant.forms import _outcome
-    from assistant.settings import Timeouts
+    from assistant.forms import FormView, ObjectionForm
+    from assistant.settings import Timeouts, build
     from assistant.ui import Person
     from tests.conftest import run_async
 
@@ -139,11 +158,17 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation():
         async with Browser(find_browser(), headless=True) as b:
             page = await (await b.new_context()).new_page()
             await page.set_content(html)
-            engine = Engine(flows.load_labels(), flows.load_meta(), None, Person(False, quiet=True),
-                            Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1))
-            return await _outcome(page, engine)
 
-    assert run_async(read(form))[0] == "unknown"
+            class Engine:
+                labels, lang = flows.load_labels(), None
+                t = Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1)
+                _ms = staticmethod(lambda s: s * 1000)
+
+            reader = ObjectionForm(page, Engine(), flows.load_flow("facebook"), build(), Person(False, quiet=True),
+                                   None)
+            return await reader._read_answer(FormView({"controls": [], "headings": []}, []))
+
+    assert run_async(read(form))[0] == "none"
     kind, text = run_async(read(done))
     assert kind == "confirm" and text.startswith("We’ll honor your objection")
 

@@ -113,7 +113,8 @@ const gate = (() => {
     const box = el.closest('fieldset, [role=radiogroup]');
     if (box) {
       const legend = box.querySelector('legend');
-      const named = labelOf(box) || (legend ? norm(ownText(legend)) : '');
+      const named = (legend ? norm(ownText(legend)) : '') || norm(box.getAttribute('aria-label') || '')
+        || norm((box.getAttribute('aria-labelledby') || '').split(/\s+/).map((id) => ownText(document.getElementById(id))).join(' '));
       if (named) return named;
     }
     let node = el;
