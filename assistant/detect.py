@@ -7,7 +7,6 @@ changed label is a data change. Never by class names: Meta's are hashed and chan
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -156,8 +155,11 @@ def _matches_form(href: str, forms: list[str], hosts: list[str] | tuple[str, ...
     return False
 
 
-def is_contact_form(href: str) -> bool:
-    return bool(re.search(r"/(help/)?contact/\d+", urlsplit(href).path))
+def is_contact_form(href: str, meta: Meta | None = None) -> bool:
+    """The address of a form (a help-center contact form, Meta's privacy support forms): flows/meta.toml."""
+    path = urlsplit(href).path.lower()
+    paths = meta.forms.form_paths if meta is not None else ["/help/contact/", "/contact/"]
+    return any(p in path for p in paths) and not path.rstrip("/").endswith(tuple(p.rstrip("/") for p in paths))
 
 
 def _on_meta_host(href: str, meta: Meta) -> bool:
@@ -188,7 +190,7 @@ def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
             continue
         if _matches_form(link.href, meta.forms.ai_objection, meta.hosts.suffixes):
             candidates.append((2, link, "links to a known AI objection form"))
-        elif (is_contact_form(link.href) and _on_meta_host(link.href, meta) and link.says(box_object)
+        elif (is_contact_form(link.href, meta) and _on_meta_host(link.href, meta) and link.says(box_object)
               and text_contains(link.context, box_ai) and text_contains(link.context, box_phrase)):
             candidates.append((1, link, "an objection link in the AI at Meta box (unlisted form address)"))
         elif link.says(object_words) and text_contains(link.context, phrase_words):
@@ -239,7 +241,7 @@ def candidate_predicate(meta: Meta) -> tuple[str, list[list[str]]]:
     """JS predicate (and its argument) that turns true once a link to a known AI form, or to a contact form that
     is not a known look-alike, is on the page: the box may be rendered after the rest of the page. Only https
     links on Meta's hosts count, host and path compared apart (as `_matches_form` does)."""
-    js = """([forms, lookalikes, suffixes]) => {
+    js = """([forms, lookalikes, suffixes, paths]) => {
       const on = (host, suffix) => host === suffix || host.endsWith('.' + suffix);
       const matches = (host, path, list) => list.some(f => {
         const cut = f.indexOf('/');
@@ -250,8 +252,11 @@ def candidate_predicate(meta: Meta) -> tuple[str, list[list[str]]]:
         const host = u.hostname.toLowerCase().replace(/\\.$/, ''), path = u.pathname.replace(/\\/+$/, '');
         if (u.protocol !== 'https:' || !suffixes.some(s => on(host, s))) return false;
         if (matches(host, path, forms)) return true;
-        return /\\/(help\\/)?contact\\/\\d+/.test(path) && !matches(host, path, lookalikes); }); }"""
-    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes), list(meta.hosts.suffixes)]
+        const p = path.toLowerCase();
+        return paths.some(f => p.includes(f) && !p.endsWith(f.replace(/\\/+$/, '')))
+          && !matches(host, path, lookalikes); }); }"""
+    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes), list(meta.hosts.suffixes),
+                list(meta.forms.form_paths)]
 
 
 def normalised(text: str) -> str:

@@ -88,6 +88,7 @@ class Hosts(_Model):
 
 
 class FormAddresses(_Model):
+    form_paths: list[str] = ["/help/contact/", "/contact/"]
     ai_objection: list[str]
     lookalikes: list[str]
     third_party_information: str

@@ -1,0 +1,94 @@
+"""`optout object` on forms it was not written for: other languages and scripts, custom comboboxes, datalists,
+steps, read-only emails, gates with and without a continue button, code steps whose button is not "Send", a
+script-built form on help.meta.com posted by fetch(). Each world is filled with exactly the asked values and,
+with --yes, confirmed; without --yes nothing is posted."""
+
+from __future__ import annotations
+
+import pytest
+
+REASON = "My public posts are personal and I did not share them to train AI models."
+
+# world, country asked, the country as the form posts it, stdin (codes), more expectations
+WORLDS = [
+    ("sv-combobox", "SE", "SE", "", {}),
+    ("cs-steps", "CZ", "CZ", "123456\n", {"steps": 2}),
+    ("el-readonly", "GR", None, "", {"extra": ""}),
+    ("en-gate-reveal", "IE", None, "", {"gate": "yes"}),
+    ("fi-gate-buttons", "FI", None, "", {"gate": "yes"}),
+    ("en-code-confirm", "IE", "IE", "000000\n123456\n", {"codes": ["000000", "123456"]}),
+    ("hu-datalist", "HU", "Magyarország", "123456\n", {}),
+    ("meta-fetch", "DK", "DK", "", {"host": "help.meta.com"}),
+]
+
+
+def objection_posts(replica) -> list[dict]:
+    return [p for p in replica.posts if p["kind"] in ("objection_form", "objection_code")]
+
+
+@pytest.fixture
+def fresh(replica):
+    replica.reset()
+    return replica
+
+
+@pytest.mark.parametrize("world,country,posted_country,stdin,more", WORLDS, ids=[w[0] for w in WORLDS])
+def test_object_fills_and_sends_a_form_world_it_was_not_written_for(optout, fresh, world, country, posted_country,
+                                                                   stdin, more):
+    code, _, stderr, data = optout("object", "--platform", "facebook", "--via",
+                                   fresh.scenario_url(f"eu-en,world={world}"), "--headless", "--json", "--yes",
+                                   "--country", country, "--reason", REASON, input=stdin)
+    result = data["results"][0]
+    assert result["status"] == "submitted", (result["detail"], stderr[-1500:])
+    assert code == 0
+    forms = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
+    assert len(forms) == 1
+    fields = forms[0]["fields"]
+    assert fields["email"] == "person@example.com"
+    assert fields["reason"] == REASON
+    assert fields.get("country") == posted_country
+    if "extra" in more:
+        assert fields.get("extra", "") == ""
+    if "gate" in more:
+        assert fields["gate"] == more["gate"]
+    if "codes" in more:
+        assert [p["fields"]["code"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == more["codes"]
+    if "steps" in more:
+        assert result["form"]["steps"] == more["steps"]
+        assert any("form-step-1" in e for e in result["evidence"])
+    if "host" in more:
+        assert forms[0]["host"] == more["host"]
+    # What the report says was sent is what the request carried (emails masked), not what was meant.
+    sent = result["confirmation"]["request"]
+    assert REASON in sent["fields"].values() and 200 <= sent["status"] < 400
+    assert "person@example.com" not in str(sent)
+    assert result["form"]["language"]
+
+
+@pytest.mark.parametrize("world", [w[0] for w in WORLDS])
+def test_without_yes_a_form_world_is_filled_but_nothing_is_posted(optout, fresh, world):
+    country = next(w[1] for w in WORLDS if w[0] == world)
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url(f"eu-en,world={world}"),
+                              "--headless", "--json", "--country", country, "--reason", REASON)
+    result = data["results"][0]
+    assert result["status"] == "awaiting_confirmation", result["detail"]
+    assert result["form"]["filled"]["reason"] == REASON
+    assert objection_posts(fresh) == []
+
+
+def test_a_required_country_without_country_given_is_named_never_guessed(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via",
+                              fresh.scenario_url("eu-en,world=sv-combobox"), "--headless", "--json", "--yes",
+                              "--reason", REASON)
+    result = data["results"][0]
+    assert result["status"] == "awaiting_confirmation"
+    assert "country" in result["detail"] and "--country" in result["detail"]
+    assert objection_posts(fresh) == []
+
+
+def test_country_is_ignored_where_the_form_has_no_country_field(optout, fresh):
+    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("uk"), "--headless",
+                              "--json", "--yes", "--country", "GB", "--reason", REASON)
+    result = data["results"][0]
+    assert result["status"] == "submitted", result["detail"]
+    assert "country" not in result["form"]["filled"]
