@@ -42,8 +42,9 @@ class BrowserMissing(RuntimeError):
 @dataclass(frozen=True)
 class BrowserChoice:
     executable: str | None  # None: Playwright's own download
-    source: str  # explicit | playwright | system
+    source: str  # explicit | playwright | system | chrome | msedge | cdp
     reason: str
+    channel: str | None = None  # Playwright's channel for an installed Google Chrome / Microsoft Edge
 
 
 def _executable(path: str | None) -> bool:
@@ -120,6 +121,64 @@ def install_hint() -> str:
     if shutil.which("apt-get"):
         return "optout install-browser (or: sudo apt-get install --no-install-recommends chromium)"
     return "optout install-browser (or install Chromium with your system's package manager)"
+
+
+# Google Chrome and Microsoft Edge where their installers put them (Playwright's channels look there too).
+CHANNEL_PLACES = {
+    "chrome": {
+        "linux": ("/opt/google/chrome/chrome", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"),
+        "darwin": ("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",),
+        "win32": (r"%PROGRAMFILES%\Google\Chrome\Application\chrome.exe",
+                  r"%PROGRAMFILES(X86)%\Google\Chrome\Application\chrome.exe",
+                  r"%LOCALAPPDATA%\Google\Chrome\Application\chrome.exe"),
+    },
+    "msedge": {
+        "linux": ("/opt/microsoft/msedge/msedge", "/usr/bin/microsoft-edge", "/usr/bin/microsoft-edge-stable"),
+        "darwin": ("/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",),
+        "win32": (r"%PROGRAMFILES(X86)%\Microsoft\Edge\Application\msedge.exe",
+                  r"%PROGRAMFILES%\Microsoft\Edge\Application\msedge.exe",
+                  r"%LOCALAPPDATA%\Microsoft\Edge\Application\msedge.exe"),
+    },
+}
+CHANNEL_NAMES = {"chrome": "Google Chrome", "msedge": "Microsoft Edge"}
+BROWSER_KINDS = ("chromium", "chrome", "msedge")
+
+
+def channel_executable(channel: str) -> str | None:
+    """Where an installed Google Chrome (`chrome`) or Microsoft Edge (`msedge`) is, or None."""
+    system = "win32" if sys.platform.startswith("win") else ("darwin" if sys.platform == "darwin" else "linux")
+    for place in CHANNEL_PLACES[channel][system]:
+        path = os.path.expandvars(place)
+        if "%" not in path and _executable(path):
+            return path
+    return None
+
+
+def channel_hint(channel: str) -> str:
+    """One sentence for `--browser chrome|msedge` when that browser is not installed."""
+    name = CHANNEL_NAMES[channel]
+    where = {"chrome": "https://www.google.com/chrome/", "msedge": "https://www.microsoft.com/edge"}[channel]
+    return (f"--browser {channel}: {name} is not installed here; install it from {where} (or: "
+            f"python -m playwright install {channel}), or use --browser chromium.")
+
+
+def choose_browser(kind: str | None = None, path: str | None = None) -> BrowserChoice:
+    """`--browser chromium|chrome|msedge` (or a path, `--browser-path`, OPTOUT_BROWSER); nothing named: as
+    `find_browser`. Raises BrowserMissing with one sentence."""
+    if kind in CHANNEL_NAMES:
+        found = channel_executable(kind)
+        if not found:
+            raise BrowserMissing(channel_hint(kind))
+        return BrowserChoice(found, kind, f"--browser {kind}: {CHANNEL_NAMES[kind]} is installed at {found}",
+                             channel=kind)
+    if kind == "chromium":
+        if playwright_browser_present():
+            return BrowserChoice(None, "playwright", "--browser chromium: Playwright's own Chromium is installed")
+        if found := system_browser():
+            return BrowserChoice(found, "system", "--browser chromium: Playwright's own Chromium is not installed; "
+                                                  "using the system's")
+        raise BrowserMissing(f"No Chromium browser found. Run: {install_hint()}")
+    return find_browser(path)
 
 
 def _attempts_file() -> Path:
@@ -209,8 +268,11 @@ class Browser:
             args.append("--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
             extra["proxy"] = {"server": "http://127.0.0.1:9"}
         try:
-            self._browser = await self._pw.chromium.launch(
-                executable_path=self.choice.executable, headless=self.headless, args=args, **extra)
+            if self.choice.channel:  # an installed Google Chrome / Microsoft Edge, found by Playwright itself
+                extra["channel"] = self.choice.channel
+            else:
+                extra["executable_path"] = self.choice.executable
+            self._browser = await self._pw.chromium.launch(headless=self.headless, args=args, **extra)
         except Exception:
             await self._pw.stop()
             raise
@@ -270,7 +332,10 @@ async def _refuse_web_socket(router, ws) -> None:
 
 
 async def save_state(context, state_file: Path) -> None:
-    """The person's session (cookies, storage) for next time: private to them."""
+    """The person's session (cookies, storage) for next time: private to them. Never for the tabs of a browser
+    the assistant connected to (--cdp): that session is the browser's own, not ours to copy."""
+    if getattr(context, "shared", False):
+        return
     # <profile folder>/<platform>/state.json: mkdir(parents=True) gives the profile folder itself the default
     # 0755, so both levels are made (or tightened to) 0700.
     paths.private_dir(state_file.parent.parent)
@@ -287,7 +352,7 @@ async def settle(page, timeout_ms: int) -> None:
     """Wait until the page has loaded and is not a routing stub that is about to navigate anew."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    router = getattr(page.context, "router", None)
+    router = getattr(page, "router", None) or getattr(page.context, "router", None)  # --cdp: routed per page
     try:
         for _ in range(10):
             await page.wait_for_load_state("load", timeout=timeout_ms)

@@ -76,13 +76,35 @@ def browser_options(f):
                      "Env: OPTOUT_COUNTRY."),
         click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt bg cs da el et "
                                                   "fi ga hr hu lt lv mt ro sk sl sv nb is (pt covers pt-BR)."),
-        click.option("--browser-path", metavar="PATH", help="The Chromium executable to use. Env: OPTOUT_BROWSER."),
+        click.option("--browser-path", metavar="PATH", help="The Chromium executable to use (as --browser PATH). "
+                     "Env: OPTOUT_BROWSER."),
+        browser_kind_option(),
+        cdp_option(),
         click.option("--trace", is_flag=True, help="Also save a Playwright trace (for debugging). It holds your "
                      "cookies: keep it private."),
     ]
     for option in reversed(options):  # click lists options in the order they are applied, innermost first
         f = option(f)
     return f
+
+
+def _keep(ctx, param, value):
+    """--browser and --cdp: kept for `_settings`, so every command taking browser options gets them."""
+    ctx.meta[f"optout.{param.name}"] = value
+    return value
+
+
+def browser_kind_option():
+    return click.option("--browser", metavar="chromium|chrome|msedge|PATH", expose_value=False, callback=_keep,
+                        help="Which browser to start: Playwright's or the system's Chromium, an installed Google "
+                             "Chrome or Microsoft Edge, or an executable.")
+
+
+def cdp_option():
+    return click.option("--cdp", metavar="URL", expose_value=False, callback=_keep,
+                        help="Use your running browser (the one you are logged in to), started with "
+                             "--remote-debugging-port: http://127.0.0.1:PORT (loopback only). The assistant opens "
+                             "tabs of its own and leaves yours and the browser running. Env: OPTOUT_CDP.")
 
 
 def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
@@ -92,6 +114,9 @@ def _settings(platform: str, via, headless, browser_path, profile, evidence_dir,
     settings.load_env_file()
     if headless is None:
         headless = True if settings.env("OPTOUT_HEADLESS") in ("1", "true", "yes") else not browser.display_available()
+    meta = click.get_current_context().meta
+    extra.setdefault("browser_kind", meta.get("optout.browser"))
+    extra.setdefault("cdp", meta.get("optout.cdp"))
     return settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
                           profile=profile, country=country, lang=lang, browser_path=browser_path, trace=trace, **extra)
 
@@ -257,11 +282,14 @@ def logout(platform, profile):
 
 @main.command()
 @click.option("--browser-path", metavar="PATH", help="Check this executable instead.")
+@browser_kind_option()
+@cdp_option()
 def doctor(browser_path):
     """Say which browser will be used and why, whether a display exists, where things go, what is wrong."""
     from assistant.doctor import doctor_report
 
-    code = doctor_report(browser_path)
+    meta = click.get_current_context().meta
+    code = doctor_report(browser_path, browser_kind=meta.get("optout.browser"), cdp=meta.get("optout.cdp"))
     sys.exit(code)
 
 

@@ -10,7 +10,7 @@ import click
 from assistant import browser, paths, version
 
 
-def doctor_report(browser_path: str | None = None) -> int:
+def doctor_report(browser_path: str | None = None, browser_kind: str | None = None, cdp: str | None = None) -> int:
     from assistant import flows, settings
 
     problems: list[str] = []
@@ -22,13 +22,7 @@ def doctor_report(browser_path: str | None = None) -> int:
         settings.check_keys(dict(os.environ), "the environment")
     except settings.UsageError as exc:
         problems.append(str(exc))
-    try:
-        choice = browser.find_browser(browser_path)
-        where = choice.executable or f"Playwright's Chromium in {browser.playwright_browser_dir()}"
-        click.echo(f"[{ok}] browser: {where}\n      why: {choice.reason}")
-    except browser.BrowserMissing as exc:
-        problems.append(str(exc))
-        click.echo(f"[{bad}] browser: none found")
+    _browser_lines(browser_path, browser_kind, cdp, problems, ok, bad)
     if browser.display_available():
         screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "desktop"
         click.echo(f"[{ok}] display: available ({screen}"
@@ -58,3 +52,50 @@ def doctor_report(browser_path: str | None = None) -> int:
         return 1
     click.echo(click.style("Everything looks ready.", fg="green"))
     return 0
+
+def _browser_lines(browser_path, browser_kind, cdp, problems: list[str], ok: str, bad: str) -> str | None:
+    """Which browsers are present (Chromium, Google Chrome, Microsoft Edge), which one a run will use and why; with
+    --cdp (or OPTOUT_CDP), whether the running browser answers. Returns the --cdp address checked, if any."""
+    from assistant import settings
+
+    try:
+        browser_kind, browser_path, cdp = settings.browser_choice(browser_kind, browser_path,
+                                                                  cdp or settings.env("OPTOUT_CDP"), False)
+    except settings.UsageError as exc:
+        problems.append(str(exc))
+        browser_kind = cdp = None
+        failed = True
+    else:
+        failed = False
+    chromium = ("Playwright's own" if browser.playwright_browser_present() else None) or browser.system_browser()
+    present = [f"chromium ({chromium})" if chromium else "chromium: none"]
+    present += [f"{kind} ({exe})" if (exe := browser.channel_executable(kind)) else f"{kind}: not installed"
+                for kind in browser.CHANNEL_NAMES]
+    click.echo(f"[{ok}] browsers present: {'; '.join(present)}")
+    if failed:
+        click.echo(f"[{bad}] browser: the one asked for cannot be used (see Problems)")
+        return None
+    if cdp:
+        import asyncio
+
+        from assistant.cdp import probe
+
+        try:
+            version, tabs = asyncio.run(probe(cdp))
+            click.echo(f"[{ok}] browser: your running browser at {cdp} (--cdp): version {version}, {tabs} "
+                       f"tab{'s' if tabs != 1 else ''} open\n      why: --cdp connects to it; the assistant opens "
+                       "tabs of its own there and leaves yours and the browser running")
+        except Exception as exc:  # noqa: BLE001 - refused, not a browser, timed out: one sentence
+            why = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+            problems.append(f"--cdp {cdp}: no browser answered there ({why}). Start it with "
+                            "--remote-debugging-port (see README).")
+            click.echo(f"[{bad}] browser: nothing to connect to at {cdp}")
+        return cdp
+    try:
+        choice = browser.choose_browser(browser_kind, browser_path)
+        where = choice.executable or f"Playwright's Chromium in {browser.playwright_browser_dir()}"
+        click.echo(f"[{ok}] browser: {where}\n      why: {choice.reason}")
+    except browser.BrowserMissing as exc:
+        problems.append(str(exc))
+        click.echo(f"[{bad}] browser: none found")
+    return None

@@ -544,7 +544,7 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
     href = result.object_link["href"]
     forms = load_forms()
     gate = await SubmissionGate(tuple(forms.submission.endpoint_paths), tuple(engine.meta.hosts.suffixes),
-                                forms.submission.click_grace_s).install(page.context)
+                                forms.submission.click_grace_s).install(page if settings.cdp else page.context)
     consent = Consent(settings.yes, has_terminal(), not settings.headless, settings.timeouts.confirm_s, person,
                       code_provider)
     form = ObjectionForm(page, engine, flow, settings, person, gate)

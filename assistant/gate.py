@@ -69,6 +69,8 @@ class SubmissionGate:
 
     # -- set-up --------------------------------------------------------------------------------------------
     async def install(self, ctx) -> SubmissionGate:
+        """On a context, or on one page (both have route/unroute): a page under --cdp, whose context is shared
+        with the person's own tabs."""
         self._opened = asyncio.Event()
         self._ctx = ctx
         await ctx.route("**/*", self.handle)

@@ -187,8 +187,15 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
                 "results": [r.as_json() for r in ordered]}
 
     try:
-        if chromium is None:
-            choice = browser.find_browser(settings.browser_path)
+        if chromium is None and settings.cdp:  # the person's running browser: tabs of our own, left running at the end
+            from assistant.cdp import ConnectedBrowser
+
+            person.say(f"Connecting to your browser at {settings.cdp} (the assistant opens tabs of its own and leaves "
+                       "yours alone).")
+            opened = ConnectedBrowser(settings.cdp, settings.via, nav_timeout_ms=settings.timeouts.nav_s * 1000)
+            choice = opened.choice
+        elif chromium is None:
+            choice = browser.choose_browser(settings.browser_kind, settings.browser_path)
             person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
                        f"({choice.executable or 'Playwright Chromium'}).")
             opened = browser.Browser(choice, settings.headless, settings.via,

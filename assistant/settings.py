@@ -25,6 +25,7 @@ KNOWN_KEYS = {
     "OPTOUT_LANG": "the language of Meta's pages (an EU/EEA language code, nb or is; pt covers pt-BR)",
     "OPTOUT_VIA": "serve Meta's pages from a server in the replica layout (http://127.0.0.1:PORT/...)",
     "OPTOUT_BROWSER": "the Chromium executable to use",
+    "OPTOUT_CDP": "use your running browser over its remote-debugging port (http://127.0.0.1:PORT; loopback only)",
     "OPTOUT_DATA_DIR": "where profiles, runs and history live",
     "OPTOUT_CONFIG_DIR": "where the assistant's own configuration lives",
     "OPTOUT_EVIDENCE_DIR": "where run folders are written",
@@ -70,6 +71,8 @@ class Settings:
     yes: bool = False
     replace_email: bool = False
     browser_path: str | None = None
+    browser_kind: str | None = None  # --browser chromium|chrome|msedge
+    cdp: str | None = None  # --cdp: the person's running browser (loopback only), instead of launching one
     trace: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
 
@@ -243,7 +246,8 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
           lang: str | None = None, email: str | None = None, reason: str | None = None,
           reason_file: str | None = None, reason_template: str | None = None, yes: bool = False,
           replace_email: bool = False,
-          browser_path: str | None = None, trace: bool = False) -> Settings:
+          browser_path: str | None = None, trace: bool = False,
+          browser_kind: str | None = None, cdp: str | None = None) -> Settings:
     """Flags first, then the environment (.env already read), then defaults."""
     check_keys(dict(os.environ), "the environment")
     if platform not in PLATFORM_CHOICES:
@@ -260,7 +264,8 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
                                                 env("OPTOUT_REASON_TEMPLATE"))
     lang = validate_lang(lang) if lang else None
     reason_text, source = reason_from(reason, reason_file, reason_template, lang)
-    browser_path = browser_path or env("OPTOUT_BROWSER")
+    browser_kind, browser_path, cdp = browser_choice(browser_kind, browser_path, cdp or env("OPTOUT_CDP"), trace)
+    browser_path = browser_path or (None if browser_kind or cdp else env("OPTOUT_BROWSER"))
     if browser_path and not (os.path.isfile(browser_path) and os.access(browser_path, os.X_OK)):
         raise UsageError(f"The browser {browser_path} is not an executable file.")
     return Settings(
@@ -278,6 +283,8 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
         yes=yes,
         replace_email=replace_email,
         browser_path=browser_path,
+        browser_kind=browser_kind,
+        cdp=cdp,
         trace=trace,
         timeouts=timeouts_from_env(),
     )
@@ -285,3 +292,26 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
 
 def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+def browser_choice(kind: str | None, path: str | None, cdp: str | None,
+                   trace: bool) -> tuple[str | None, str | None, str | None]:
+    """`--browser chromium|chrome|msedge|PATH`, `--browser-path PATH` (its alias) and `--cdp URL`, checked before any
+    browser starts: (kind, path, cdp URL). A missing Chrome or Edge is one sentence with how to get it."""
+    from assistant import browser
+
+    if kind and path and kind != path:
+        raise UsageError("Give the browser one way only: --browser or --browser-path.")
+    if kind and kind.strip().lower() not in browser.BROWSER_KINDS:
+        kind, path = None, kind  # --browser PATH: an executable
+    kind = kind.strip().lower() if kind else None
+    if cdp:
+        from assistant.cdp import validate_cdp
+
+        cdp = validate_cdp(cdp)
+        if kind or path:
+            raise UsageError("--cdp uses the browser already running there; leave out --browser and --browser-path.")
+        if trace:
+            raise UsageError("--trace cannot be used with --cdp: a trace would record the tabs of your own browser.")
+    if kind in browser.CHANNEL_NAMES and not browser.channel_executable(kind):
+        raise UsageError(browser.channel_hint(kind))
+    return kind, path, cdp
