@@ -102,7 +102,9 @@ def system_browser() -> str | None:
 
 def find_browser(explicit: str | None = None) -> BrowserChoice:
     """Which browser a run will use, and why. Raises BrowserMissing with the command to run."""
-    explicit = explicit or os.environ.get("OPTOUT_BROWSER")
+    from assistant.settings import env
+
+    explicit = explicit or env("OPTOUT_BROWSER")
     if explicit:
         if not _executable(explicit):
             raise BrowserMissing(f"The browser named by --browser-path/OPTOUT_BROWSER is not an executable file: "
@@ -393,7 +395,7 @@ async def stop_loading(page) -> None:
 
 
 def _is_loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
+    """The address itself is this machine (127.0.0.0/8, ::1, `localhost`); never a name like 127.0.0.1.nip.io."""
+    from assistant.settings import loopback_url
 
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
+    return loopback_url(url)

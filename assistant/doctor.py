@@ -22,6 +22,9 @@ def doctor_report(browser_path: str | None = None, browser_kind: str | None = No
         settings.check_keys(dict(os.environ), "the environment")
     except settings.UsageError as exc:
         problems.append(str(exc))
+    ignored = settings.ENV_FILE["ignored"]
+    click.echo(f"[{ok}] settings file (.env): {settings.env_file_read()}"
+               + (f"; only OPTOUT_* keys are read, ignored: {', '.join(ignored)}" if ignored else ""))
     _browser_lines(browser_path, browser_kind, cdp, problems, ok, bad)
     if browser.display_available():
         screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "desktop"
@@ -52,6 +55,7 @@ def doctor_report(browser_path: str | None = None, browser_kind: str | None = No
         return 1
     click.echo(click.style("Everything looks ready.", fg="green"))
     return 0
+
 
 def _browser_lines(browser_path, browser_kind, cdp, problems: list[str], ok: str, bad: str) -> str | None:
     """Which browsers are present (Chromium, Google Chrome, Microsoft Edge), which one a run will use and why; with

@@ -9,9 +9,16 @@ APP = "optout-assistant"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def _setting(key: str) -> str | None:
+    """The environment's value, else the .env file's (read into the settings, never into the environment)."""
+    from assistant.settings import env  # here: settings imports this module
+
+    return env(key)
+
+
 def data_dir() -> Path:
     """The user's data directory (profiles, runs, history); OPTOUT_DATA_DIR overrides it."""
-    if env := os.environ.get("OPTOUT_DATA_DIR"):
+    if env := _setting("OPTOUT_DATA_DIR"):
         return Path(env).expanduser()
     import platformdirs  # lazy: keeps `optout --help` fast
 
@@ -19,7 +26,7 @@ def data_dir() -> Path:
 
 
 def config_dir() -> Path:
-    if env := os.environ.get("OPTOUT_CONFIG_DIR"):
+    if env := _setting("OPTOUT_CONFIG_DIR"):
         return Path(env).expanduser()
     import platformdirs
 
@@ -34,7 +41,7 @@ def checkout() -> Path | None:
 def flows_dir() -> Path:
     """The flow files: OPTOUT_FLOWS_DIR; else the copy inside the installed package (the repository's `flows/`,
     shipped as `assistant/flowfiles`); else, in a source checkout, the repository's `flows/` itself."""
-    if env := os.environ.get("OPTOUT_FLOWS_DIR"):
+    if env := _setting("OPTOUT_FLOWS_DIR"):
         return Path(env)
     from importlib.resources import files
 

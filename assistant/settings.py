@@ -23,7 +23,7 @@ KNOWN_KEYS = {
     "OPTOUT_REASON_FILE": "a file holding your reason",
     "OPTOUT_REASON_TEMPLATE": "a reason template to start from (see `optout object --help`)",
     "OPTOUT_LANG": "the language of Meta's pages (an EU/EEA language code, nb or is; pt covers pt-BR)",
-    "OPTOUT_VIA": "serve Meta's pages from a server in the replica layout (http://127.0.0.1:PORT/...)",
+    "OPTOUT_VIA": "serve Meta's pages from a local replica (http://127.0.0.1:PORT/...; this machine only)",
     "OPTOUT_BROWSER": "the Chromium executable to use",
     "OPTOUT_CDP": "use your running browser over its remote-debugging port (http://127.0.0.1:PORT; loopback only)",
     "OPTOUT_DATA_DIR": "where profiles, runs and history live",
@@ -75,31 +75,63 @@ class Settings:
     cdp: str | None = None  # --cdp: the person's running browser (loopback only), instead of launching one
     trace: bool = False
     timeouts: Timeouts = field(default_factory=Timeouts)
+    profile_given: bool = False  # --profile on the command line: the person's choice, kept even under --via
+    via_remote: bool = False  # --via-remote on the command line (never from .env or the environment)
 
     def with_(self, **kw) -> Settings:
         return replace(self, **kw)
 
 
+# What `.env` held (only its OPTOUT_* keys), for `env()`. Never copied into os.environ: the browser, its driver
+# and every other child process get the environment the person started us with, nothing a .env file adds.
+_FILE_VALUES: dict[str, str] = {}
+# Which .env file was read (absolute path; None: none), and the keys in it that were ignored.
+ENV_FILE: dict = {"path": None, "ignored": []}
+# Flags that only the command line can give (a .env file or the environment cannot set them).
+COMMAND_LINE_ONLY = {"OPTOUT_VIA_REMOTE": "--via-remote"}
+
+
 def load_env_file() -> dict[str, str]:
-    """Read .env (or OPTOUT_ENV_FILE) into the environment, without overriding what is already set."""
+    """Read .env (or OPTOUT_ENV_FILE): its OPTOUT_* keys into the settings only, never into the environment.
+
+    Other keys (NODE_OPTIONS, LD_PRELOAD, DEBUG ...) are ignored and named once on stderr. The environment the
+    program was started with wins over the file."""
     from dotenv import dotenv_values
 
-    path = os.environ.get("OPTOUT_ENV_FILE") or (Path.cwd() / ".env")
-    path = Path(path)
+    named = os.environ.get("OPTOUT_ENV_FILE")
+    path = Path(named or (Path.cwd() / ".env")).expanduser()
+    _FILE_VALUES.clear()
+    ENV_FILE.update(path=None, ignored=[])
     if not path.is_file():
-        if os.environ.get("OPTOUT_ENV_FILE"):
+        if named:
             raise UsageError(f"OPTOUT_ENV_FILE names {path}, which is not a readable file.")
         return {}
-    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    try:
+        raw = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"The settings file {path.resolve()} cannot be read ({exc}).") from None
+    values = {k: v for k, v in raw.items() if v is not None and k.startswith("OPTOUT_")}
+    ignored = sorted(k for k in raw if not k.startswith("OPTOUT_"))
     check_keys(values, f"{path}")
-    for k, v in values.items():
-        os.environ.setdefault(k, v)
-    return values
+    ENV_FILE.update(path=str(path.resolve()), ignored=ignored)
+    if ignored:
+        print(f"Warning: {path.resolve()}: only OPTOUT_* settings are read; ignored (and never passed to the "
+              f"browser): {', '.join(ignored)}.", file=sys.stderr)
+    _FILE_VALUES.update(values)
+    return dict(values)
+
+
+def env_file_read() -> str:
+    """The absolute path of the .env file read, or "none"."""
+    return ENV_FILE["path"] or "none"
 
 
 def check_keys(values: dict[str, str], where: str) -> None:
     """An unknown OPTOUT_ key is a typo. OPTOUT_CHANGE_* are what `watch --notify` hands its command."""
     for key in values:
+        if key in COMMAND_LINE_ONLY:
+            raise UsageError(f"{key} in {where} is not a setting: {COMMAND_LINE_ONLY[key]} can only be given on "
+                             "the command line.")
         if key.startswith("OPTOUT_") and key not in KNOWN_KEYS and not key.startswith("OPTOUT_CHANGE_"):
             close = difflib.get_close_matches(key, list(KNOWN_KEYS), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
@@ -107,7 +139,10 @@ def check_keys(values: dict[str, str], where: str) -> None:
 
 
 def env(key: str) -> str | None:
+    """A setting from the environment, else from the .env file read (empty counts as unset)."""
     value = os.environ.get(key)
+    if value in (None, ""):
+        value = _FILE_VALUES.get(key)
     return value if value not in (None, "") else None
 
 
@@ -152,11 +187,53 @@ def validate_lang(value: str) -> str:
     return lang
 
 
-def validate_via(value: str) -> str:
-    u = urlsplit(value.strip())
-    if u.scheme not in ("http", "https") or not u.hostname:
+def loopback_host(host: str | None) -> bool:
+    """This machine, by its address itself: an IP literal in 127.0.0.0/8 or ::1, or the name `localhost`.
+
+    No other name counts, whatever it resolves to here (`127.0.0.1.nip.io` may resolve to anywhere)."""
+    import ipaddress
+
+    host = (host or "").strip().lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def loopback_url(url: str) -> bool:
+    try:
+        return loopback_host(urlsplit(url).hostname)
+    except ValueError:
+        return False
+
+
+def validate_via(value: str, remote: bool = False) -> str:
+    """An http(s) URL on this machine (a local replica); another host only with `remote` (--via-remote)."""
+    try:
+        u = urlsplit(value.strip())
+        scheme, host, _port = u.scheme, u.hostname, u.port
+    except ValueError:  # a malformed address or port
+        scheme = host = None
+    if scheme not in ("http", "https") or not host:
         raise UsageError(f"--via must be an http(s) URL such as http://127.0.0.1:8765/scenario/eu-de, got {value!r}")
+    if not remote and not loopback_host(host):
+        raise UsageError(f"--via {value.strip()!r} is not on this machine: --via serves local replicas only "
+                         "(127.0.0.1, ::1 or localhost); give --via-remote on the command line to use another host.")
     return value.strip().rstrip("/")
+
+
+def remote_via_warning(settings: Settings) -> str | None:
+    """The warning --via-remote prints: Meta's pages then come from a server on another machine."""
+    if not settings.via or loopback_url(settings.via):
+        return None
+    return (f"--via-remote: Meta's pages will come from {urlsplit(settings.via).hostname}, a server on another "
+            "machine. It sees everything the browser sends there (the form, your email, your reason); the run "
+            "uses a throw-away browser profile, never your saved sessions.")
 
 
 def validate_reason(value: str, max_chars: int) -> str:
@@ -246,7 +323,7 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
           lang: str | None = None, email: str | None = None, reason: str | None = None,
           reason_file: str | None = None, reason_template: str | None = None, yes: bool = False,
           replace_email: bool = False,
-          browser_path: str | None = None, trace: bool = False,
+          browser_path: str | None = None, trace: bool = False, via_remote: bool = False,
           browser_kind: str | None = None, cdp: str | None = None) -> Settings:
     """Flags first, then the environment (.env already read), then defaults."""
     check_keys(dict(os.environ), "the environment")
@@ -270,7 +347,7 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
         raise UsageError(f"The browser {browser_path} is not an executable file.")
     return Settings(
         platforms=platforms,
-        via=validate_via(via) if via else None,
+        via=validate_via(via, remote=via_remote) if via else None,
         headless=bool(headless),
         json=json,
         evidence_dir=writable_dir(evidence_dir or env("OPTOUT_EVIDENCE_DIR") or paths.runs_dir(), "evidence folder"),
@@ -287,11 +364,14 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
         cdp=cdp,
         trace=trace,
         timeouts=timeouts_from_env(),
+        profile_given=profile is not None,
+        via_remote=bool(via_remote and via),
     )
 
 
 def has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
+
 
 def browser_choice(kind: str | None, path: str | None, cdp: str | None,
                    trace: bool) -> tuple[str | None, str | None, str | None]:

@@ -162,3 +162,51 @@ def test_a_flow_file_that_is_not_toml_names_the_file_and_line(optout, tmp_path):
     line = refused(optout("check", "--platform", "instagram", "--via", DEAD_VIA, "--headless",
                           env={"OPTOUT_FLOWS_DIR": str(folder)}), tmp_path, str(folder / "instagram.toml"))
     assert re.search(rf"line {line_no}\b", line), line
+
+
+# -- --via is for local replicas ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("via", ["http://127.0.0.1.nip.io:8765/x", "https://example.org",
+                                 "http://localhost.example.org:8765/x", "http://10.0.0.1:8765/x"])
+@pytest.mark.parametrize("command", [["check"], ["object", "--yes", "--reason", REASON], ["login"],
+                                     ["watch", "--once"]])
+def test_a_via_that_is_not_this_machine_is_refused_before_any_browser(optout, tmp_path, via, command):
+    line = refused(optout(*command, "--platform", "facebook", "--via", via), tmp_path, repr(via))
+    assert "--via-remote" in line and "not on this machine" in line
+
+
+@pytest.mark.parametrize("how", ["env", "dotenv"])
+def test_a_via_from_the_environment_or_env_file_must_be_local_too(optout, tmp_path, how):
+    env = {}
+    if how == "env":
+        env["OPTOUT_VIA"] = "https://example.org/x"
+    else:
+        (tmp_path / ".env").write_text("OPTOUT_VIA=https://example.org/x\n", encoding="utf-8")
+    refused(optout("check", "--platform", "facebook", "--headless", env=env), tmp_path, "not on this machine")
+
+
+@pytest.mark.parametrize("how", ["env", "dotenv"])
+def test_via_remote_cannot_be_set_by_the_environment_or_an_env_file(optout, tmp_path, how):
+    env = {}
+    if how == "env":
+        env["OPTOUT_VIA_REMOTE"] = "1"
+    else:
+        (tmp_path / ".env").write_text("OPTOUT_VIA_REMOTE=1\n", encoding="utf-8")
+    refused(optout("check", "--platform", "facebook", "--via", "https://example.org", "--headless", env=env),
+            tmp_path, "OPTOUT_VIA_REMOTE", "--via-remote", "command line")
+
+
+@pytest.mark.parametrize("via", ["http://127.0.0.1:8765/x", "http://127.3.4.5:8765/x", "http://[::1]:8765/x",
+                                 "http://localhost:8765/x", "http://LOCALHOST./x"])
+def test_loopback_addresses_and_localhost_are_accepted(via):
+    from assistant.settings import build
+
+    assert build(platform="facebook", via=via).via == via.rstrip("/")
+
+
+def test_via_remote_on_the_command_line_allows_another_host_with_a_warning():
+    from assistant.settings import build, remote_via_warning
+
+    s = build(platform="facebook", via="https://example.org/x", via_remote=True)
+    assert s.via == "https://example.org/x" and s.via_remote
+    assert "example.org" in remote_via_warning(s) and "another machine" in remote_via_warning(s)
+    assert remote_via_warning(build(platform="facebook", via="http://127.0.0.1:9/x", via_remote=True)) is None
