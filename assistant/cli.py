@@ -47,6 +47,11 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted. The run folder keeps what was gathered so far (marked incomplete).", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: one sentence here; a run's traceback is in its run.log
+            click.echo(f"Error: the assistant stopped unexpectedly ({type(exc).__name__}: {exc}).", err=True)
+            ctx.exit(1)
 
 
 def _quiet_logging() -> None:
@@ -65,8 +70,10 @@ def platform_option(default: str = "all", allow_all: bool = True):
 
 def browser_options(f):
     options = [
-        click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout "
-                     "(e.g. http://127.0.0.1:8765/scenario/eu-de). Env: OPTOUT_VIA."),
+        click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (e.g. "
+                     "http://127.0.0.1:8765/scenario/eu-de); loopback only. Throw-away browser profile unless "
+                     "--profile is given. Env: OPTOUT_VIA."),
+        via_remote_option(),
         click.option("--headless/--headed", default=None,
                      help="Hide the browser, or show it (default: visible when a display exists)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
@@ -107,8 +114,13 @@ def cdp_option():
                              "tabs of its own and leaves yours and the browser running. Env: OPTOUT_CDP.")
 
 
+def via_remote_option():
+    return click.option("--via-remote", is_flag=True, help="Allow --via to name a server on another machine "
+                        "(warned; command line only, a .env file cannot set it).")
+
+
 def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
-              trace: bool = False, **extra):
+              trace: bool = False, via_remote: bool = False, **extra):
     from assistant import browser, settings
 
     settings.load_env_file()
@@ -117,8 +129,12 @@ def _settings(platform: str, via, headless, browser_path, profile, evidence_dir,
     meta = click.get_current_context().meta
     extra.setdefault("browser_kind", meta.get("optout.browser"))
     extra.setdefault("cdp", meta.get("optout.cdp"))
-    return settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
-                          profile=profile, country=country, lang=lang, browser_path=browser_path, trace=trace, **extra)
+    s = settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
+                       profile=profile, country=country, lang=lang, browser_path=browser_path, trace=trace,
+                       via_remote=via_remote, **extra)
+    if warning := settings.remote_via_warning(s):
+        click.echo(f"Warning: {warning}", err=True)
+    return s
 
 
 def _person(s, quiet: bool = False):
@@ -130,27 +146,41 @@ def _person(s, quiet: bool = False):
 
 def _print_outcome(outcome, as_json: bool, person) -> None:
     if as_json:
-        click.echo(jsonlib.dumps(outcome.report, ensure_ascii=False, indent=2))
-        return
-    from assistant.summary import human_summary
+        shown = dict(outcome.report, digest=outcome.digest) if outcome.digest else outcome.report
+        click.echo(jsonlib.dumps(shown, ensure_ascii=False, indent=2))
+    else:
+        from assistant.summary import human_summary
 
-    click.echo(human_summary(outcome.report))
+        click.echo(human_summary(outcome.report))
+    if outcome.digest:
+        click.echo(f"Evidence digest: {outcome.digest} (kept in this machine's history; "
+                   f"`optout verify {outcome.run.path}` re-checks the folder against it)", err=True)
 
 
 def _remember(outcome, source: str) -> None:
-    """Verdicts go to the local history that `optout status` and `optout watch` read."""
+    """Verdicts go to the local history that `optout status` and `optout watch` read, with where the pages came
+    from (Meta, or a replica: the two are never compared)."""
     from assistant import history
 
-    history.record_quietly(outcome.report, source)
+    history.record_quietly(outcome.report, source, origin=outcome.origin)
+
+
+def _finish(outcome, source: str, as_json: bool, person) -> None:
+    """Every run, however it ended: history, what was found, the digest; then the exit code (130/143 when
+    interrupted by Ctrl-C/SIGTERM)."""
+    _remember(outcome, source)
+    _print_outcome(outcome, as_json, person)
+    if outcome.interrupted:
+        click.echo(f"Interrupted ({outcome.interrupted}). The run folder keeps what was gathered so far "
+                   "(marked incomplete).", err=True)
+    sys.exit(outcome.exit_code)
 
 
 def _run(coro):
-    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
+    """Run a command's coroutine; SIGTERM takes the same path as Ctrl-C (the run is sealed, then we exit)."""
+    from assistant.session import drive
 
-    try:
-        return asyncio.run(coro)
-    except KeyboardInterrupt:
-        raise
+    return drive(coro)
 
 
 def _print_version(ctx, _param, value) -> None:
@@ -186,7 +216,7 @@ def main() -> None:
 @main.command()
 @platform_option()
 @browser_options
-def check(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace):
+def check(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace):
     """Detect, per platform, whether Meta offers the AI objection in your region.
 
     Exit code 0 when every platform is `available` or `not_offered`, 1 otherwise, 2 for bad input.
@@ -194,13 +224,12 @@ def check(platform, via, headless, browser_path, profile, evidence_dir, as_json,
     from assistant import session
 
     _quiet_logging()
-    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace)
+    s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
+                  via_remote=via_remote)
     person = _person(s, quiet=False)
     _warn_trace(s, person)
     outcome = _run(session.run(s, "check", person))
-    _remember(outcome, "check")
-    _print_outcome(outcome, as_json, person)
-    sys.exit(outcome.exit_code)
+    _finish(outcome, "check", as_json, person)
 
 
 def reason_options(f):
@@ -218,8 +247,8 @@ def reason_options(f):
 @click.option("--replace-email", is_flag=True, help="Replace the form's prefilled email with --email.")
 @reason_options
 @click.option("--yes", is_flag=True, help="Send the filled form without asking (your explicit consent).")
-def object_(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace, email,
-            replace_email, reason, reason_file, reason_template, yes):
+def object_(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
+            email, replace_email, reason, reason_file, reason_template, yes):
     """Object to Meta's AI training: check, open the form, pre-fill it, and wait for YOUR confirmation.
 
     Nothing is sent until you confirm: click the form's Send button yourself, click the banner's
@@ -232,15 +261,13 @@ def object_(platform, via, headless, browser_path, profile, evidence_dir, as_jso
 
     _quiet_logging()
     s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
-                  email=email, replace_email=replace_email, reason=reason, reason_file=reason_file,
-                  reason_template=reason_template, yes=yes)
+                  via_remote=via_remote, email=email, replace_email=replace_email, reason=reason,
+                  reason_file=reason_file, reason_template=reason_template, yes=yes)
     person = _person(s)
     _warn_trace(s, person)
     _announce_reason(s, person)
     outcome = _run(session.run(s, "object", person, objecting=True))
-    _remember(outcome, "object")
-    _print_outcome(outcome, as_json, person)
-    sys.exit(outcome.exit_code)
+    _finish(outcome, "object", as_json, person)
 
 
 def _warn_trace(s, person) -> None:
@@ -257,15 +284,17 @@ def _announce_reason(s, person) -> None:
 
 @main.command()
 @platform_option(default="facebook", allow_all=False)
-@click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout.")
+@click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (loopback only; the session "
+              "is then thrown away unless --profile is given).")
+@via_remote_option()
 @click.option("--browser-path", metavar="PATH", help="The Chromium executable to use.")
 @click.option("--profile", metavar="DIR", help="Folder of saved sessions (private).")
-def login(platform, via, browser_path, profile):
+def login(platform, via, via_remote, browser_path, profile):
     """Log in yourself in a visible browser; the assistant keeps the session (never the password)."""
     from assistant.login import run_login
 
     _quiet_logging()
-    s = _settings(platform, via, False, browser_path, profile, None, False, None, None)
+    s = _settings(platform, via, False, browser_path, profile, None, False, None, None, via_remote=via_remote)
     sys.exit(_run(run_login(s, _person(s))))
 
 
@@ -307,18 +336,45 @@ def install_browser(quiet_if_present):
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 def verify(run_dir: Path):
-    """Re-check a run folder's manifest: names any file added, missing or changed (exit 0 when intact)."""
+    """Re-check a run folder: its manifest (names any file added, missing or changed), and the digest this
+    machine's history recorded when the run ended (catches files and manifest rewritten together).
+
+    Exit code 0 when intact and matching the recorded digest; 1 when not; 3 when intact by its own manifest
+    but unknown to this machine's history (made elsewhere, or the history was reset).
+    """
+    import sqlite3
+
+    from assistant import history
+    from assistant.evidence import manifest_chain
     from assistant.evidence import verify as verify_run
-    from assistant.settings import UsageError
+    from assistant.settings import UsageError, load_env_file
 
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir} is not a folder.")
+    load_env_file()
     result = verify_run(run_dir)
     click.echo(result.message)
     for label, names in (("changed", result.changed), ("missing", result.missing), ("added", result.added)):
         for name in names:
             click.echo(f"  {label}: {name}")
-    sys.exit(0 if result.ok else 1)
+    try:
+        recorded = history.recorded_run(run_dir)
+    except (sqlite3.Error, OSError) as exc:
+        click.echo(f"The history ({history.database_path()}) cannot be read ({exc}): the digest recorded when "
+                   "the run ended was not compared.")
+        sys.exit(1)
+    current = manifest_chain(run_dir)
+    if recorded is None:
+        click.echo(f"Unknown to this machine's history ({history.database_path()}): the folder was made elsewhere "
+                   "or the history was reset, so only its own manifest was checked (files and manifest rewritten "
+                   "together would pass that).")
+        sys.exit(3 if result.ok else 1)
+    if current == recorded.chain:
+        click.echo(f"Matches the digest recorded when the run ended ({recorded.time}): {recorded.chain}")
+        sys.exit(0 if result.ok else 1)
+    click.echo(f"NOT the folder this machine recorded: the digest recorded when the run ended ({recorded.time}) "
+               f"is {recorded.chain}, the folder's is now {current or 'missing'}.")
+    sys.exit(1)
 
 
 @main.command()
@@ -359,7 +415,8 @@ def runs(last, evidence_dir):
 @click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
 @platform_option()
 def demo(region, lang, yes, headless, as_json, evidence_dir, platform):
-    """The guided session against the built-in replica of Meta's pages (nothing leaves this machine)."""
+    """The guided session against the built-in replica of Meta's pages (nothing leaves this machine; a
+    throw-away browser profile, so your saved sessions and your history of real verdicts are never touched)."""
     from assistant.demo import run_demo
 
     _quiet_logging()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import click
@@ -40,11 +39,18 @@ def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as
             mails = [m for m in server.outbox if m.get("platform") in (platform_name, None)]
             return str(mails[-1]["code"]) if mails else None
 
-        outcome = asyncio.run(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
+        # A throw-away browser profile (as for every --via run): the person's saved sessions are never touched,
+        # and the demo's verdicts stay out of the history that `watch` and `status` compare.
+        outcome = session.drive(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
     if as_json:
-        click.echo(json.dumps(outcome.report, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(dict(outcome.report, digest=outcome.digest), ensure_ascii=False, indent=2))
     else:
         click.echo(human_summary(outcome.report))
         if outcome.run:
             click.echo(f"Open the report: {outcome.run.path / 'report.html'}")
+    if outcome.digest:
+        click.echo(f"Evidence digest: {outcome.digest} (`optout verify {outcome.run.path}` re-checks it)", err=True)
+    if outcome.interrupted:
+        click.echo(f"Interrupted ({outcome.interrupted}). The run folder keeps what was gathered so far "
+                   "(marked incomplete).", err=True)
     return outcome.exit_code

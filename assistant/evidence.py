@@ -116,6 +116,7 @@ class Run:
         self._closed = False
         self._log: TextIO | None = None
         self._sink_id: int | None = None
+        self.chain: str | None = None  # the manifest's chained digest, once the folder is sealed
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -242,6 +243,7 @@ class Run:
         except OSError as exc:
             raise self._write_error(exc) from exc
         self._closed = True
+        self.chain = manifest_chain(self.path)
         if render_error is not None:
             raise render_error
 
@@ -271,6 +273,7 @@ class Run:
         self._close_log()
         try:
             write_manifest(self.path)
+            self.chain = manifest_chain(self.path)
         except Exception as exc:
             logger.error("the manifest of {} could not be written: {}", self.path, exc)
 
@@ -382,6 +385,15 @@ def write_manifest(run_dir: Path) -> Path:
     ]
     manifest = {"algorithm": "sha256", "files": files, "chain": chain_of(files)}
     return write_private(run_dir / MANIFEST_FILE, _json_text(manifest))
+
+
+def manifest_chain(run_dir: Path) -> str | None:
+    """The chained digest a folder's manifest states (None when there is no readable manifest)."""
+    try:
+        chain = json.loads((Path(run_dir) / MANIFEST_FILE).read_text(encoding="utf-8"))["chain"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return chain if isinstance(chain, str) else None
 
 
 @dataclass

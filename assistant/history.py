@@ -4,6 +4,13 @@ Every result of check, watch and object is one row. A *change* is a difference b
 verdicts (available / not_offered) of the same platform: the status, the objection link, or the text of the
 AI at Meta box. Inconclusive rounds (a time-out, a login wall) are kept but never compared, so a flaky
 network never raises a false alarm. The first verdict of a platform is the baseline, not a change.
+
+Every row says where the pages came from (`origin`): `meta` (Meta's real pages) or `replica:<via URL>`. Real
+and replica rows never mix: a verdict is compared only with the previous one of the same kind, so a test run
+against a replica is never a baseline for the real pages (nor the other way round).
+
+Each run folder's chained digest (its manifest's `chain`) is kept too (table `runs`), so `optout verify` can
+tell a folder whose files and manifest were both rewritten from the one this machine made.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from assistant import paths
 
 FILE_NAME = "history.sqlite3"
 SOURCES = ("check", "watch", "object")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+META = "meta"  # the origin of rows from Meta's real pages; others are "replica:<via URL>"
 EXCERPT_CHARS = 240
 
 # What an object run's status says about the check's verdict (a form was reached: the objection is offered).
@@ -41,9 +49,22 @@ CREATE TABLE IF NOT EXISTS checks (
   box_excerpt TEXT,
   detail      TEXT,
   run_dir     TEXT,
-  source      TEXT NOT NULL CHECK (source IN ('check', 'watch', 'object'))
+  source      TEXT NOT NULL CHECK (source IN ('check', 'watch', 'object')),
+  origin      TEXT NOT NULL DEFAULT 'meta'  -- meta | replica:<via URL>: where the pages came from
 );
 CREATE INDEX IF NOT EXISTS checks_by_platform ON checks (platform, id);
+"""
+RUNS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+  run_dir     TEXT PRIMARY KEY,       -- the folder's absolute path when it was sealed
+  name        TEXT NOT NULL,          -- its folder name (a moved folder is still found)
+  time        TEXT NOT NULL,          -- UTC, when the folder was sealed
+  command     TEXT,
+  origin      TEXT NOT NULL,
+  status      TEXT,                   -- the folder's: complete | incomplete
+  chain       TEXT NOT NULL           -- the manifest's chained digest
+);
+CREATE INDEX IF NOT EXISTS runs_by_name ON runs (name);
 """
 
 
@@ -63,9 +84,27 @@ class Check:
     detail: str | None
     run_dir: str | None
     source: str
+    origin: str = META
+
+    @property
+    def real(self) -> bool:
+        return self.origin == META
 
     def as_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A sealed run folder as this machine recorded it."""
+
+    run_dir: str
+    name: str
+    time: str
+    command: str | None
+    origin: str
+    status: str | None
+    chain: str
 
 
 @dataclass(frozen=True)
@@ -109,11 +148,35 @@ def _connect() -> sqlite3.Connection:
     os.chmod(path, 0o600)
     db = sqlite3.connect(path, timeout=15)
     db.row_factory = sqlite3.Row
-    if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION:
         with db:
             db.executescript(SCHEMA)
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(checks)")}
+            if "origin" not in columns:  # a version 1 history: say where each row's pages came from
+                db.execute("ALTER TABLE checks ADD COLUMN origin TEXT NOT NULL DEFAULT 'meta'")
+                for row in db.execute("SELECT DISTINCT run_dir FROM checks WHERE run_dir IS NOT NULL").fetchall():
+                    db.execute("UPDATE checks SET origin = ? WHERE run_dir = ?", (_origin_of_folder(row[0]),
+                                                                                  row[0]))
+            db.executescript(RUNS_SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     return db
+
+
+def origin_of(via: str | None) -> str:
+    """`meta` for Meta's real pages, `replica:<via URL>` for pages served by --via (or the demo's replica)."""
+    return f"replica:{via}" if via else META
+
+
+def _origin_of_folder(run_dir: str) -> str:
+    """Where a version 1 row's pages came from, as its run folder recorded it (`meta` when unknown)."""
+    import json
+
+    try:
+        run = json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
+        return origin_of(((run.get("meta") or {}).get("settings") or {}).get("via"))
+    except (OSError, ValueError, AttributeError):
+        return META
 
 
 def _row(row: sqlite3.Row | None) -> Check | None:
@@ -139,8 +202,9 @@ def _now() -> str:
 
 
 # -- writing ------------------------------------------------------------------------------------------------
-def record(report: dict, source: str) -> list[Change]:
-    """Store every result of a run's report; return the changes against each platform's previous verdict."""
+def record(report: dict, source: str, origin: str = META) -> list[Change]:
+    """Store every result of a run's report; return the changes against each platform's previous verdict of the
+    same kind (Meta's pages, or a replica's)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     changes: list[Change] = []
@@ -152,14 +216,14 @@ def record(report: dict, source: str) -> list[Change]:
                 platform, status = result["platform"], result["status"]
                 link = result.get("object_link") or {}
                 previous = _row(db.execute(
-                    "SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL ORDER BY id DESC LIMIT 1",
-                    (platform,)).fetchone())
+                    "SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL AND (origin = 'meta') = ? "
+                    "ORDER BY id DESC LIMIT 1", (platform, origin == META)).fetchone())
                 cursor = db.execute(
                     "INSERT INTO checks (time, platform, status, verdict, link_text, link_href, box_hash, "
-                    "box_excerpt, detail, run_dir, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "box_excerpt, detail, run_dir, source, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (time, platform, status, VERDICT_OF.get(status), link.get("text"), link.get("href"),
                      box_hash(result.get("box_text")), _excerpt(result.get("box_text")), result.get("detail"),
-                     report.get("evidence_dir"), source))
+                     report.get("evidence_dir"), source, origin))
                 stored = _row(db.execute("SELECT * FROM checks WHERE id = ?", (cursor.lastrowid,)).fetchone())
                 if previous is not None and (change := compare(previous, stored)):
                     changes.append(change)
@@ -168,13 +232,42 @@ def record(report: dict, source: str) -> list[Change]:
     return changes
 
 
-def record_quietly(report: dict, source: str) -> list[Change]:
+def record_quietly(report: dict, source: str, origin: str = META) -> list[Change]:
     """`record` for commands whose own work must not fail because the history cannot be written."""
     try:
-        return record(report, source)
+        return record(report, source, origin)
     except (sqlite3.Error, OSError) as exc:
         logger.warning(f"the history in {database_path()} could not be written: {exc}")
         return []
+
+
+def record_run(run_dir: Path, command: str | None, origin: str, status: str | None, chain: str) -> None:
+    """Keep a sealed run folder's chained digest (what `optout verify` compares the folder with later)."""
+    run_dir = Path(run_dir).resolve()
+    db = _connect()
+    try:
+        with db:
+            db.execute("INSERT OR REPLACE INTO runs (run_dir, name, time, command, origin, status, chain) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (str(run_dir), run_dir.name, _now(), command, origin,
+                                                        status, chain))
+    finally:
+        db.close()
+
+
+def recorded_run(run_dir: Path) -> RunRecord | None:
+    """The record of a run folder: by its path, else (a moved folder) by its unique folder name."""
+    if not database_path().exists():
+        return None
+    run_dir = Path(run_dir).resolve()
+    db = _connect()
+    try:
+        row = db.execute("SELECT * FROM runs WHERE run_dir = ?", (str(run_dir),)).fetchone()
+        if row is None:
+            rows = db.execute("SELECT * FROM runs WHERE name = ?", (run_dir.name,)).fetchall()
+            row = rows[0] if len(rows) == 1 else None
+    finally:
+        db.close()
+    return RunRecord(**dict(row)) if row is not None else None
 
 
 def compare(before: Check, after: Check) -> Change | None:
@@ -202,42 +295,55 @@ def _query(sql: str, args: tuple = ()) -> list[Check]:
         db.close()
 
 
-def history(platform: str | None = None) -> list[Check]:
-    """Every record, oldest first (of one platform when given)."""
+def _kind(real: bool | None) -> tuple[str, tuple]:
+    """SQL (and its argument) keeping Meta's rows (True), the replicas' (False), or all (None)."""
+    return ("", ()) if real is None else (" AND (origin = 'meta') = ?", (bool(real),))
+
+
+def history(platform: str | None = None, real: bool | None = None) -> list[Check]:
+    """Every record, oldest first (of one platform when given; of Meta's pages or replicas' when `real` is)."""
+    where, args = _kind(real)
     if platform:
-        return _query("SELECT * FROM checks WHERE platform = ? ORDER BY id", (platform,))
-    return _query("SELECT * FROM checks ORDER BY id")
+        return _query(f"SELECT * FROM checks WHERE platform = ?{where} ORDER BY id", (platform, *args))
+    return _query(f"SELECT * FROM checks WHERE 1{where} ORDER BY id", args)
 
 
-def latest() -> dict[str, Check]:
-    """The most recent record of each platform."""
-    rows = _query("SELECT * FROM checks WHERE id IN (SELECT MAX(id) FROM checks GROUP BY platform) ORDER BY platform")
+def latest(real: bool | None = True) -> dict[str, Check]:
+    """The most recent record of each platform (by default from Meta's real pages)."""
+    where, args = _kind(real)
+    rows = _query(f"SELECT * FROM checks WHERE id IN (SELECT MAX(id) FROM checks WHERE 1{where} GROUP BY platform) "
+                  "ORDER BY platform", args)
     return {r.platform: r for r in rows}
 
 
-def first() -> dict[str, Check]:
+def first(real: bool | None = True) -> dict[str, Check]:
     """The first record of each platform (the baseline `status` compares with)."""
-    rows = _query("SELECT * FROM checks WHERE id IN (SELECT MIN(id) FROM checks GROUP BY platform) ORDER BY platform")
+    where, args = _kind(real)
+    rows = _query(f"SELECT * FROM checks WHERE id IN (SELECT MIN(id) FROM checks WHERE 1{where} GROUP BY platform) "
+                  "ORDER BY platform", args)
     return {r.platform: r for r in rows}
 
 
-def latest_verdict(platform: str) -> Check | None:
+def latest_verdict(platform: str, real: bool | None = True) -> Check | None:
     """The most recent conclusive record (available / not_offered) of a platform."""
-    rows = _query("SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL ORDER BY id DESC LIMIT 1",
-                  (platform,))
+    where, args = _kind(real)
+    rows = _query(f"SELECT * FROM checks WHERE platform = ? AND verdict IS NOT NULL{where} ORDER BY id DESC LIMIT 1",
+                  (platform, *args))
     return rows[0] if rows else None
 
 
-def changes(platform: str | None = None) -> list[Change]:
-    """Every change since the first record, oldest first: what `watch` notified (or would have)."""
+def changes(platform: str | None = None, real: bool | None = True) -> list[Change]:
+    """Every change since the first record, oldest first: what `watch` notified (or would have). Real and replica
+    rows are compared only among themselves."""
     found: list[Change] = []
-    last: dict[str, Check] = {}
-    for row in history(platform):
+    last: dict[tuple[str, bool], Check] = {}
+    for row in history(platform, real):
         if row.verdict is None:
             continue
-        if row.platform in last and (change := compare(last[row.platform], row)):
+        key = (row.platform, row.real)
+        if key in last and (change := compare(last[key], row)):
             found.append(change)
-        last[row.platform] = row
+        last[key] = row
     return found
 
 

@@ -9,12 +9,22 @@ from assistant.settings import Settings, UsageError
 
 
 async def run_login(settings: Settings, person) -> int:
-    from assistant import detect
-    from assistant.session import state_file
+    from assistant.session import scratch_profile
 
     if not browser.display_available():
         raise UsageError("optout login needs a visible browser: run it on a desktop, or under xvfb-run with a "
                          "VNC viewer.")
+    with scratch_profile(settings) as used:
+        if used is not settings:
+            person.warn("--via without --profile: this login is kept in a throw-away profile, removed at the end; "
+                        "your saved sessions are not touched (give --profile DIR to keep a test session).")
+        return await _login(used, person)
+
+
+async def _login(settings: Settings, person) -> int:
+    from assistant import detect
+    from assistant.session import state_file
+
     platform = settings.platforms[0]
     flow = flows.load_flow(platform)
     labels = flows.load_labels()

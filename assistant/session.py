@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import platform as _platform
+import shutil
+import sqlite3
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from loguru import logger
 from assistant import browser, flows
 from assistant.engine import Engine, Result, describe_error, detect_errors, region_verdict
 from assistant.evidence import EvidenceWriteError, Run, mask_email
-from assistant.settings import Settings
+from assistant.settings import Settings, env_file_read
 from assistant.ui import Person
 
 SCREENSHOT_RETRIES = 2
@@ -132,9 +135,14 @@ class Outcome:
     report: dict
     results: list[Result]
     run: Run | None
+    origin: str = "meta"  # where the pages came from: meta | replica:<via URL>
+    interrupted: str | None = None  # "Ctrl-C" or "SIGTERM" when the run was cut short
+    digest: str | None = None  # the run folder's chained digest (also kept in the history)
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 143 if self.interrupted == "SIGTERM" else 130
         ok = {"available", "not_offered", "submitted", "awaiting_confirmation"}
         if self.run is not None and self.run.command == "check":
             ok = {"available", "not_offered"}
@@ -145,14 +153,17 @@ def state_file(settings: Settings, platform: str) -> Path:
     return settings.profile_dir / platform / "state.json"
 
 
-def run_meta(settings: Settings) -> dict:
+def run_meta(settings: Settings, scratch: Path | None = None) -> dict:
     return {
         "settings": {
             "platforms": list(settings.platforms), "via": settings.via, "headless": settings.headless,
             "country": settings.country, "lang": settings.lang, "email": settings.email,
             "reason_source": settings.reason_source, "yes": settings.yes,
-            "profile_dir": str(settings.profile_dir),
+            "profile_dir": "throw-away (a fresh profile, removed at the end)" if scratch else str(settings.profile_dir),
+            "via_remote": settings.via_remote,
         },
+        "pages": "meta" if not settings.via else f"replica:{settings.via}",
+        "env_file": env_file_read(),
         "python": sys.version.split()[0],
         "system": f"{_platform.system()} {_platform.release()}",
         "flows": _flow_versions(),
@@ -171,93 +182,244 @@ def _flow_versions() -> dict:
 async def run(settings: Settings, command: str, person: Person, objecting: bool = False,
               record: bool = True, code_provider=None, chromium: browser.Browser | None = None,
               on_context=None) -> Outcome:
-    """Run check (or object) for the settings' platforms; never raises for a fault in the flow.
+    """Run check (or object) for the settings' platforms; never raises for a fault, a bug or a refusing disk.
+
+    Whatever happens, the run folder ends sealed (report.json, report.html, manifest; `incomplete` with the
+    reason when the run was cut short) and every platform has a status with one sentence; a traceback goes to
+    run.log only. Ctrl-C and SIGTERM seal the folder too, then raise `Interrupted` (a cancellation) carrying the
+    Outcome. Under --via the run uses a throw-away browser profile unless --profile was given.
 
     `chromium`: an already started Browser to run in (fresh contexts; the caller closes it), for the selftest
     and test harnesses that run many scenarios in one browser."""
+    from assistant.history import origin_of
+
     flows.validate_all()
     labels, meta, regions = flows.load_labels(), flows.load_meta(), flows.load_regions()
-    run_folder = Run.start(settings.evidence_dir, command, run_meta(settings)) if record else None
+    origin = origin_of(settings.via)
+    scratch = _scratch_profile(settings)
+    if scratch is not None:
+        settings = settings.with_(profile_dir=scratch)
     results: dict[str, Result] = {}
-    recorder = EvidenceRecorder(run_folder)
+    run_folder: Run | None = None
+    interrupted: str | None = None
 
     def report() -> dict:
         ordered = [results[p] for p in settings.platforms if p in results]
         return {"evidence_dir": str(run_folder.path) if run_folder else None,
                 "results": [r.as_json() for r in ordered]}
 
-    try:
-        if chromium is None and settings.cdp:  # the person's running browser: tabs of our own, left running at the end
-            from assistant.cdp import ConnectedBrowser
-
-            person.say(f"Connecting to your browser at {settings.cdp} (the assistant opens tabs of its own and leaves "
-                       "yours alone).")
-            opened = ConnectedBrowser(settings.cdp, settings.via, nav_timeout_ms=settings.timeouts.nav_s * 1000)
-            choice = opened.choice
-        elif chromium is None:
-            choice = browser.choose_browser(settings.browser_kind, settings.browser_path)
-            person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
-                       f"({choice.executable or 'Playwright Chromium'}).")
-            opened = browser.Browser(choice, settings.headless, settings.via,
-                                     nav_timeout_ms=settings.timeouts.nav_s * 1000)
-        else:
-            choice, opened = chromium.choice, contextlib.nullcontext(chromium)
-        async with opened as chromium:
-            if run_folder:
-                run_folder.meta["browser"] = {"executable": choice.executable, "source": choice.source,
-                                              "version": chromium.version}
-
-            write_failures: list[EvidenceWriteError] = []
-
-            async def one(platform: str) -> None:
-                flow = flows.load_flow(platform)
-                engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
-                try:
-                    results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
-                                                            code_provider, on_context)
-                except detect_errors() as exc:
-                    status, detail = describe_error(exc, settings.timeouts.nav_s)
-                    results[platform] = Result(platform, status, detail,
-                                               evidence=engine.evidence.get(platform, []))
-                except EvidenceWriteError as exc:  # each platform ends with its own clear status; then abort
-                    write_failures.append(exc)
-                    results[platform] = Result(platform, "error", f"Evidence could not be written: {exc}")
-                result = results[platform]
-                result.evidence = list(engine.evidence.get(platform, []))
-                result.region = region_verdict(settings.country, result.status, regions)
-                person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
-
-            await asyncio.gather(*(one(p) for p in settings.platforms))
-            if write_failures:
-                raise write_failures[0]
-    except EvidenceWriteError as exc:
-        for p in settings.platforms:
-            results.setdefault(p, Result(p, "error", f"Evidence could not be written: {exc}"))
-        _abort(run_folder, str(exc), report())
-        return Outcome(report(), list(results.values()), run_folder)
-    except browser.BrowserMissing as exc:
-        for p in settings.platforms:
-            results.setdefault(p, Result(p, "error", str(exc)))
-        _abort(run_folder, str(exc), report())
-        return Outcome(report(), list(results.values()), run_folder)
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        for p in settings.platforms:
-            results.setdefault(p, Result(p, "error", "Interrupted (Ctrl-C) before this platform finished."))
-        _abort(run_folder, "interrupted by the person (Ctrl-C)", report())
-        raise
-    except detect_errors() as exc:  # the browser failed to start or died outside a platform's flow
-        status, detail = describe_error(exc, settings.timeouts.nav_s)
+    def fill(status: str, detail: str) -> None:
         for p in settings.platforms:
             results.setdefault(p, Result(p, status, detail))
-        _abort(run_folder, detail, report())
-        return Outcome(report(), [results[p] for p in settings.platforms], run_folder)
-    final = report()
-    if run_folder:
-        incomplete = [r for r in results.values() if r.status == "error"]
-        run_folder.finish(final, status="complete")
-        if incomplete:
-            logger.info("run finished with errors")
-    return Outcome(final, [results[p] for p in settings.platforms], run_folder)
+
+    try:
+        try:
+            run_folder = Run.start(settings.evidence_dir, command, run_meta(settings, scratch)) if record else None
+        except EvidenceWriteError as exc:
+            fill("error", f"Evidence could not be written: {exc}")
+            return Outcome(report(), [results[p] for p in settings.platforms], None, origin=origin)
+        logger.info(f"settings file (.env) read: {env_file_read()}")
+        logger.info("pages from: " + ("Meta" if origin == "meta" else f"{settings.via} (a replica, not Meta)")
+                    + "; browser profile: " + ("throw-away, removed at the end" if scratch else
+                                               str(settings.profile_dir)))
+        recorder = EvidenceRecorder(run_folder)
+        stopped: str | None = None  # why the run was cut short: the folder is then sealed `incomplete`
+        try:
+            await _platforms(settings, chromium, person, labels, meta, regions, recorder, run_folder, results,
+                             objecting, code_provider, on_context)
+        except EvidenceWriteError as exc:
+            fill("error", f"Evidence could not be written: {exc}")
+            stopped = str(exc)
+        except browser.BrowserMissing as exc:
+            fill("error", str(exc))
+            stopped = str(exc)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            interrupted = "SIGTERM" if _STOPPED_BY else "Ctrl-C"
+            if interrupted == "SIGTERM":
+                fill("error", "Stopped (SIGTERM) before this platform finished.")
+                stopped = "stopped by SIGTERM"
+            else:
+                fill("error", "Interrupted (Ctrl-C) before this platform finished.")
+                stopped = "interrupted by the person (Ctrl-C)"
+        except detect_errors() as exc:  # the browser failed to start or died outside a platform's flow
+            status, detail = describe_error(exc, settings.timeouts.nav_s)
+            fill(status, detail)
+            stopped = detail
+        except Exception as exc:  # noqa: BLE001 - a bug: one sentence for the person, the traceback to run.log
+            logger.exception("the run stopped unexpectedly")
+            fill("error", unexpected(exc))
+            stopped = unexpected(exc)
+        _seal(run_folder, stopped, report, results)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    digest = run_folder.chain if run_folder else None
+    if run_folder is not None and digest:
+        _keep_digest(run_folder, command, origin)
+    outcome = Outcome(report(), [results[p] for p in settings.platforms], run_folder, origin=origin,
+                      interrupted=interrupted, digest=digest)
+    if interrupted:
+        raise Interrupted(outcome)
+    return outcome
+
+
+async def _platforms(settings: Settings, chromium, person: Person, labels, meta, regions, recorder, run_folder,
+                     results: dict[str, Result], objecting: bool, code_provider, on_context) -> None:
+    """One browser (started here unless given), the platforms side by side; fills `results`."""
+    if chromium is None and settings.cdp:  # the person's running browser: tabs of our own, left running at the end
+        from assistant.cdp import ConnectedBrowser
+
+        person.say(f"Connecting to your browser at {settings.cdp} (the assistant opens tabs of its own and leaves "
+                   "yours alone).")
+        opened = ConnectedBrowser(settings.cdp, settings.via, nav_timeout_ms=settings.timeouts.nav_s * 1000)
+        choice = opened.choice
+    elif chromium is None:
+        choice = browser.choose_browser(settings.browser_kind, settings.browser_path)
+        person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
+                   f"({choice.executable or 'Playwright Chromium'}).")
+        opened = browser.Browser(choice, settings.headless, settings.via,
+                                 nav_timeout_ms=settings.timeouts.nav_s * 1000)
+    else:
+        choice, opened = chromium.choice, contextlib.nullcontext(chromium)
+    async with opened as chromium:
+        if run_folder:
+            run_folder.meta["browser"] = {"executable": choice.executable, "source": choice.source,
+                                          "version": chromium.version}
+
+        write_failures: list[EvidenceWriteError] = []
+        failures: list[str] = []
+
+        async def one(platform: str) -> None:
+            flow = flows.load_flow(platform)
+            engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
+            try:
+                results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
+                                                        code_provider, on_context)
+            except detect_errors() as exc:
+                status, detail = describe_error(exc, settings.timeouts.nav_s)
+                results[platform] = Result(platform, status, detail, evidence=engine.evidence.get(platform, []))
+            except EvidenceWriteError as exc:  # each platform ends with its own clear status; then abort
+                write_failures.append(exc)
+                results[platform] = Result(platform, "error", f"Evidence could not be written: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a bug: this platform ends in error, the other goes on
+                logger.exception(f"{platform}: stopped unexpectedly")
+                failures.append(unexpected(exc))
+                results[platform] = Result(platform, "error", unexpected(exc))
+            result = results[platform]
+            result.evidence = list(engine.evidence.get(platform, []))
+            result.region = region_verdict(settings.country, result.status, regions)
+            person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
+
+        await asyncio.gather(*(one(p) for p in settings.platforms))
+        if write_failures:
+            raise write_failures[0]
+        if failures:
+            raise _Unexpected(failures[0])
+
+
+class _Unexpected(Exception):
+    """A platform stopped by a bug (already logged with its traceback): the run is sealed incomplete."""
+
+
+class Interrupted(asyncio.CancelledError):
+    """Ctrl-C or SIGTERM cut the run short; its folder is sealed and `outcome` holds what was gathered."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.interrupted)
+        self.outcome = outcome
+
+
+def unexpected(exc: BaseException) -> str:
+    """One sentence for a failure nobody planned for (the traceback is in run.log)."""
+    if isinstance(exc, _Unexpected):
+        return str(exc)
+    text = (str(exc).splitlines() or [""])[0][:160]
+    return mask_email(f"The run stopped unexpectedly ({type(exc).__name__}{': ' + text if text else ''}); "
+                      "the details are in the run folder's run.log.")
+
+
+def _seal(run_folder: Run | None, stopped: str | None, report, results: dict[str, Result]) -> None:
+    """Finish the folder (complete), or seal it incomplete with the reason; a disk that refuses the report turns
+    every result into an error that says so. Never raises."""
+    if run_folder is None:
+        return
+    if stopped is None:
+        try:
+            run_folder.finish(report(), status="complete")
+            return
+        except EvidenceWriteError as exc:
+            stopped = str(exc)
+            for p, r in list(results.items()):
+                results[p] = Result(p, "error", f"Evidence could not be written (the run had reached {r.status}): "
+                                                f"{exc}", evidence=r.evidence, object_link=r.object_link,
+                                    route=r.route, region=r.region, form=r.form, confirmation=r.confirmation)
+        except Exception:  # noqa: BLE001 - report.html failed to render: the folder itself is sealed
+            if run_folder.chain is not None:
+                return
+            stopped = "the report could not be written"
+    _abort(run_folder, stopped, report())
+
+
+def _keep_digest(run_folder: Run, command: str, origin: str) -> None:
+    from assistant import history
+
+    try:
+        history.record_run(run_folder.path, command, origin, run_folder.status, run_folder.chain)
+    except (sqlite3.Error, OSError) as exc:
+        logger.warning(f"the digest of {run_folder.path} could not be kept in the history: {exc}")
+
+
+def _scratch_profile(settings: Settings) -> Path | None:
+    """Under --via a fresh, private (0700) browser profile, removed at the end: no saved session of the person
+    is loaded, written or sent to a replica. Not when --profile was given on the command line."""
+    if not settings.via or settings.profile_given:
+        return None
+    return Path(tempfile.mkdtemp(prefix="optout-profile-"))
+
+
+@contextlib.contextmanager
+def scratch_profile(settings: Settings):
+    """`_scratch_profile` for commands outside `run` (login): yields the settings to use."""
+    scratch = _scratch_profile(settings)
+    try:
+        yield settings if scratch is None else settings.with_(profile_dir=scratch)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+# Set by `drive` when SIGTERM cancelled the run (Ctrl-C cancels it through asyncio.run itself).
+_STOPPED_BY: list[str] = []
+
+
+def drive(coro):
+    """asyncio.run for a command: SIGTERM takes the same path as Ctrl-C (the run is sealed), and an interrupted
+    run's Outcome is returned (Outcome.interrupted says by what) instead of a traceback."""
+    import signal
+
+    async def guarded():
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_sigterm() -> None:
+            _STOPPED_BY.append("SIGTERM")
+            task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+            installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            installed = False
+        try:
+            return await coro
+        except Interrupted as stop:
+            return stop.outcome
+        finally:
+            if installed:
+                loop.remove_signal_handler(signal.SIGTERM)
+
+    _STOPPED_BY.clear()
+    return asyncio.run(guarded())
 
 
 async def _platform_run(chromium, engine: Engine, flow, settings: Settings, person: Person,

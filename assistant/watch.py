@@ -163,10 +163,14 @@ async def watch_round(settings, person, command: list[str] | None) -> tuple[int,
     """Check, record, notify. Returns (exit code, results)."""
     from assistant import history, session
 
-    before = _quietly_latest()
-    outcome = await session.run(settings, "watch", person, record=True)
+    before = _quietly_latest(real=not settings.via)  # a replica round is never compared with a real one
     try:
-        changes = history.record(outcome.report, "watch")
+        outcome = await session.run(settings, "watch", person, record=True)
+    except session.Interrupted as stop:  # Ctrl-C mid-round: the folder is sealed; keep the round, then stop
+        history.record_quietly(stop.outcome.report, "watch", origin=stop.outcome.origin)
+        raise
+    try:
+        changes = history.record(outcome.report, "watch", origin=outcome.origin)
     except (sqlite3.Error, OSError) as exc:
         _echo(f"Warning: the history ({history.database_path()}) could not be written: {exc}", err=True)
         changes = []
@@ -196,16 +200,17 @@ async def watch_round(settings, person, command: list[str] | None) -> tuple[int,
         if channel:
             _echo(f"{_stamp()}  notified ({channel}): {notice.summary}")
     if outcome.report.get("evidence_dir"):
-        _echo(f"{_stamp()}  evidence: {outcome.report['evidence_dir']}")
+        _echo(f"{_stamp()}  evidence: {outcome.report['evidence_dir']}"
+              + (f" (digest {outcome.digest})" if outcome.digest else ""))
     ok = outcome.results and all(r.status in CONCLUSIVE for r in outcome.results)
     return (0 if ok else 1), outcome.report["results"]
 
 
-def _quietly_latest() -> dict:
+def _quietly_latest(real: bool = True) -> dict:
     from assistant import history
 
     try:
-        return history.latest()
+        return history.latest(real=real)
     except (sqlite3.Error, OSError):
         return {}
 
@@ -268,22 +273,25 @@ async def _wait_until(due: datetime, stop: asyncio.Event) -> bool:
 
 # -- status -----------------------------------------------------------------------------------------------------
 def status_report(platforms: tuple[str, ...]) -> dict:
+    """`platforms`: what Meta's real pages said; `replica`: runs against replicas (--via, the demo), kept apart
+    and never compared with the real ones."""
     from assistant import history
 
-    latest, first = history.latest(), history.first()
-    out: dict = {"database": str(history.database_path()), "platforms": {}}
-    for platform in platforms:
-        if platform not in latest:
-            continue
-        rows = history.history(platform)
-        verdict = history.latest_verdict(platform)
-        out["platforms"][platform] = {
-            "latest": latest[platform].as_json(),
-            "latest_verdict": verdict.as_json() if verdict else None,
-            "first": first[platform].as_json(),
-            "checks": len(rows),
-            "changes": [c.as_json() for c in history.changes(platform)],
-        }
+    out: dict = {"database": str(history.database_path()), "platforms": {}, "replica": {}}
+    for real, key in ((True, "platforms"), (False, "replica")):
+        latest, first = history.latest(real=real), history.first(real=real)
+        for platform in platforms:
+            if platform not in latest:
+                continue
+            rows = history.history(platform, real=real)
+            verdict = history.latest_verdict(platform, real=real)
+            out[key][platform] = {
+                "latest": latest[platform].as_json(),
+                "latest_verdict": verdict.as_json() if verdict else None,
+                "first": first[platform].as_json(),
+                "checks": len(rows),
+                "changes": [c.as_json() for c in history.changes(platform, real=real)],
+            }
     return out
 
 
@@ -307,16 +315,30 @@ def _short(change: dict) -> str:
 
 
 def status_text(report: dict) -> str:
-    from assistant.history import VERDICT_OF
-
-    if not report["platforms"]:
+    if not report["platforms"] and not report.get("replica"):
         return (f"No checks recorded yet (history: {report['database']}).\n"
                 "Run `optout check` or `optout watch --once` to start one.")
     lines = [f"History: {report['database']}", ""]
-    for platform, p in report["platforms"].items():
+    if not report["platforms"]:
+        lines += ["Meta's real pages: no checks recorded yet (run `optout check` or `optout watch --once`).", ""]
+    sections = [(False, report["platforms"])]
+    if report.get("replica"):
+        sections.append((True, report["replica"]))
+    for replica, platforms in sections:
+        if replica:
+            lines += ["Against replicas (--via, the demo): test runs, never compared with Meta's real pages:", ""]
+        _status_lines(lines, platforms, replica)
+    return "\n".join(lines).rstrip()
+
+
+def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:
+    from assistant.history import VERDICT_OF
+
+    for platform, p in platforms.items():
         last, verdict, first = p["latest"], p["latest_verdict"], p["first"]
+        where = f", {last['origin']}" if replica else ", Meta"
         lines.append(f"{platform.capitalize():10} {PLAIN.get(last['status'], last['status']):22} "
-                     f"checked {_when(last['time'])} ({last['source']})")
+                     f"checked {_when(last['time'])} ({last['source']}{where})")
         pad = " " * 11
         if last["status"] in ATTENTION:
             lines.append(f"{pad}{attention_message(platform, last['status'])}")
@@ -336,7 +358,6 @@ def status_text(report: dict) -> str:
         if last.get("run_dir"):
             lines.append(f"{pad}evidence: {last['run_dir']}")
         lines.append("")
-    return "\n".join(lines).rstrip()
 
 
 # -- the commands -------------------------------------------------------------------------------------------------
@@ -384,11 +405,14 @@ def _platform_option():
 @click.option("--once", is_flag=True, help="One round, then exit (for cron or a systemd timer).")
 @click.option("--notify", metavar="CMD", help="Run this command when a verdict changes (instead of a desktop "
               "notification); it gets the summary as its argument.")
-@click.option("--via", metavar="URL", help="Serve Meta's pages from a server in the replica layout. Env: OPTOUT_VIA.")
+@click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (loopback only; a throw-away "
+              "profile, and its verdicts are kept apart from the real ones). Env: OPTOUT_VIA.")
+@click.option("--via-remote", is_flag=True, help="Allow --via to name a server on another machine (warned; "
+              "command line only).")
 @click.option("--country", metavar="CC", help="Your country of residence, ISO code. Env: OPTOUT_COUNTRY.")
 @click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
 @click.option("--profile", metavar="DIR", help="Folder of saved sessions (the ones `optout login` keeps).")
-def watch(platform, every, once, notify, via, country, evidence_dir, profile):
+def watch(platform, every, once, notify, via, via_remote, country, evidence_dir, profile):
     """Re-check in the background and tell you when Meta starts (or stops) offering the objection.
 
     Headless, no questions asked: it uses the sessions saved by `optout login` and records every
@@ -412,7 +436,9 @@ def watch(platform, every, once, notify, via, country, evidence_dir, profile):
     settings_mod.load_env_file()
     command = notify_command(notify)
     s = settings_mod.build(platform=platform, via=via, headless=True, evidence_dir=evidence_dir, profile=profile,
-                           country=country)
+                           country=country, via_remote=via_remote)
+    if warning := settings_mod.remote_via_warning(s):
+        _echo(f"Warning: {warning}", err=True)
     person = Person(interactive=False, quiet=True)
     if not once:
         names = " and ".join(p.capitalize() for p in s.platforms)

@@ -192,7 +192,8 @@ def test_cli_check_json_contract_and_exit_codes(optout, replica):
     code, stdout, stderr, data = optout("check", "--platform", "all", "--via", replica.scenario_url("us"),
                                         "--headless", "--json", "--country", "US")
     assert code == 0, stderr
-    assert set(data) == {"evidence_dir", "results"}
+    assert set(data) == {"evidence_dir", "results", "digest"}  # digest: the run folder's, kept in the history
+    assert len(data["digest"]) == 64
     for r in data["results"]:
         assert {"platform", "status", "object_link", "detail", "evidence"} <= set(r)
     code, _, _, data = optout("check", "--platform", "facebook", "--via", replica.scenario_url("eu-en,login=0"),

@@ -60,10 +60,11 @@ def logged_in_run(replica, tmp_path_factory):
     cookies = [c for p in LOGIN for c in json.loads((profile / p / "state.json").read_text())["cookies"]]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}
     env.update(OPTOUT_DATA_DIR=str(home / "data"), OPTOUT_CONFIG_DIR=str(home / "config"))
+    # Under --via the saved sessions are used only when named with --profile (else a throw-away profile).
     done = subprocess.run([sys.executable, "-m", "assistant", "object", "--platform", "all", "--via",
                            replica.scenario_url(spec), "--headless", "--yes", "--reason", REASON, "--email",
-                           GIVEN_EMAIL], capture_output=True, text=True, env=env, cwd=home, stdin=subprocess.DEVNULL,
-                          timeout=180)
+                           GIVEN_EMAIL, "--profile", str(profile)], capture_output=True, text=True, env=env, cwd=home,
+                          stdin=subprocess.DEVNULL, timeout=180)
     folder = next((home / "data" / "runs").iterdir())
     return {"done": done, "folder": folder, "profile": profile, "cookies": cookies}
 

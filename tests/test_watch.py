@@ -148,6 +148,44 @@ def test_history_latest_and_first_read_back_rows_in_order():
     assert len(history.changes()) == 1
 
 
+def test_a_replica_round_is_never_compared_with_a_real_one_nor_a_baseline_for_it():
+    replica = "replica:http://127.0.0.1:8765/scenario/eu-en"
+    assert history.record(report("real-1", instagram=NONE), "watch") == []
+    assert history.record(report("replica-1", instagram=OFFERED), "watch", origin=replica) == []  # its own baseline
+    assert history.record(report("real-2", instagram=NONE), "watch") == []  # compared with real-1 only
+    [change] = history.record(report("real-3", instagram=OFFERED), "watch")
+    assert change.before.run_dir == "real-2"
+    assert history.latest()["instagram"].run_dir == "real-3" and history.first()["instagram"].run_dir == "real-1"
+    assert history.latest(real=False)["instagram"].origin == replica
+    assert [c.after.run_dir for c in history.changes()] == ["real-3"] and history.changes(real=False) == []
+
+
+def test_a_version_1_history_gets_each_row_s_origin_from_its_run_folder(tmp_path):
+    import sqlite3
+
+    v1 = history.SCHEMA.replace(",\n  origin      TEXT NOT NULL DEFAULT 'meta'  -- meta | replica:<via URL>: where "
+                                "the pages came from", "")
+    assert "origin" not in v1
+    replica_run = tmp_path / "replica-run"
+    replica_run.mkdir()
+    (replica_run / "run.json").write_text(json.dumps({"meta": {"settings": {"via": "http://127.0.0.1:9/x"}}}))
+    real_run = tmp_path / "real-run"
+    real_run.mkdir()
+    (real_run / "run.json").write_text(json.dumps({"meta": {"settings": {"via": None}}}))
+    path = history.database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(v1)
+    for run_dir in (replica_run, real_run, tmp_path / "gone"):
+        db.execute("INSERT INTO checks (time, platform, status, verdict, run_dir, source) VALUES "
+                   "('2026-01-01T00:00:00Z', 'facebook', 'not_offered', 'not_offered', ?, 'check')", (str(run_dir),))
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    assert [r.origin for r in history.history()] == ["replica:http://127.0.0.1:9/x", "meta", "meta"]
+    assert history.recorded_run(real_run) is None  # the runs table exists now, empty
+
+
 def test_the_database_is_private_to_its_owner():
     history.record(report("r1", facebook=NONE), "check")
     path = history.database_path()
@@ -252,6 +290,9 @@ def test_status_shows_the_latest_verdict_and_the_change_since_the_first_check(th
     data, _ = three_rounds
     done = run_cli(data, "status")
     assert done.returncode == 0, done.stderr
+    # The rounds ran against the replica: shown apart from Meta's real pages, with where they came from.
+    assert "Meta's real pages: no checks recorded yet" in done.stdout
+    assert "Against replicas" in done.stdout and "replica:http://127.0.0.1:" in done.stdout
     assert "Instagram" in done.stdout and "objection offered" in done.stdout
     assert "3 check(s)" in done.stdout and "first: not offered" in done.stdout and "1 change(s)" in done.stdout
     assert "not offered -> objection offered" in done.stdout
@@ -263,8 +304,11 @@ def test_status_json_has_the_latest_the_first_and_the_changes(three_rounds):
     data, _ = three_rounds
     done = run_cli(data, "status", "--json", "--platform", "instagram")
     assert done.returncode == 0, done.stderr
-    ig = json.loads(done.stdout)["platforms"]["instagram"]
+    status = json.loads(done.stdout)
+    assert status["platforms"] == {}  # nothing from Meta's real pages: the rounds ran against the replica
+    ig = status["replica"]["instagram"]
     assert ig["latest"]["status"] == "available" and ig["latest"]["source"] == "watch"
+    assert ig["latest"]["origin"].startswith("replica:http://127.0.0.1:")
     assert ig["first"]["status"] == "not_offered" and ig["checks"] == 3
     assert [(c["from"], c["to"]) for c in ig["changes"]] == [("not_offered", "available")]
     assert Path(ig["latest"]["run_dir"]).is_dir()
