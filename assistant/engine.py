@@ -282,6 +282,9 @@ class Engine:
                                   f"expects (Meta may have changed it).") from exc
         facts = await detect.snapshot(page)
         found = detect.classify(facts, self.labels, self.meta)
+        if found.ai_link is None and await self._expand_ai_sections(page, flow):
+            facts = await detect.snapshot(page)
+            found = detect.classify(facts, self.labels, self.meta)
         if found.ai_link is None:
             js, arg = detect.candidate_predicate(self.meta)
             try:  # the box may be rendered late by the page's scripts
@@ -311,6 +314,22 @@ class Engine:
             if found.lookalikes else ""
         return self._result(flow, "not_offered", f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
                                                  f"objection link there{extra}.", route), found
+
+    async def _expand_ai_sections(self, page, flow: Flow) -> bool:
+        """Open collapsed sections (aria-expanded=false) that speak of AI at Meta: the box may sit in one."""
+        from assistant.pagejs import source
+
+        words = [normalise(w) for key in ("ai_at_meta", "box_title") for w in self.labels.words(key, self.lang)]
+        toggles = await page.evaluate(source("collapsed"), words)
+        for toggle in toggles:
+            try:
+                await page.locator(f'[data-optout-toggle="{toggle["id"]}"]').click(timeout=self._ms(self.t.recognise_s))
+            except detect_errors():
+                continue
+            self.person.say(f"{flow.name}: opened the collapsed section '{toggle['name'][:60]}'.")
+        if toggles:
+            await nav.settle(page, self._ms(self.t.nav_s))
+        return bool(toggles)
 
     # -- helpers -------------------------------------------------------------------------------------------------
     async def _shot(self, page, platform: str, name: str, texts: dict | None = None,

@@ -594,8 +594,7 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
     except detect_errors() as exc:
         status, detail = describe_error(exc, settings.timeouts.nav_s)
         return _with(result, status, detail, form.as_json(view))
-    finally:
-        await gate.remove()
+    # The gate stays until the page and its context close: a page that keeps trying to send is refused to the end.
     return await _outcome(result, flow, form, view, kind, text)
 
 

@@ -105,20 +105,21 @@ class SubmissionGate:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == s or host.endswith("." + s) for s in self.host_suffixes)
 
-    def judge(self, method: str, url: str, body: bytes | None) -> str | None:
-        """Why this request would submit the objection (None: it would not)."""
+    def judge(self, method: str, url: str, body: bytes | None) -> tuple[str, bool] | None:
+        """Why this request would submit the objection, and whether it goes where the form is sent (the form's
+        action or a Meta form endpoint); None: it would not submit anything."""
         texts = _texts(url, body)
+        bare, path = _bare(url), urlsplit(url).path.lower()
+        to_form = method.upper() in WRITES and (bare in self.actions or (
+            self._is_meta(url) and any(p in path for p in self.endpoint_paths)))
         if self.secrets and any(secret in text for text in texts for secret in self.secrets):
-            return "it carries the email or reason filled in"
-        if method.upper() not in WRITES:
+            return "it carries the email or reason filled in", to_form
+        if not to_form:
             return None
-        bare = _bare(url)
         if bare in self.actions and not self.consented:
-            return "it posts to the objection form"
-        path = urlsplit(url).path.lower()
-        if self._is_meta(url) and any(p in path for p in self.endpoint_paths) and any(
-                EMAIL_IN_TEXT.search(text) for text in texts[1:]):
-            return "it posts an email address to a Meta form endpoint"
+            return "it posts to the objection form", True
+        if self._is_meta(url) and any(EMAIL_IN_TEXT.search(text) for text in texts[1:]):
+            return "it posts an email address to a Meta form endpoint", True
         return None
 
     def _take_opening(self) -> bool:
@@ -137,23 +138,26 @@ class SubmissionGate:
             body = request.post_data_buffer
         except Exception:  # noqa: BLE001 - a body Playwright cannot give: judged by its URL alone
             body = None
-        why = self.judge(request.method, request.url, body)
-        if why is None:
+        judged = self.judge(request.method, request.url, body)
+        if judged is None:
             await _quietly(route.fallback())
             return
-        allowed = self._take_opening()
-        if not allowed and self._opened is not None:
-            try:  # the person's own click on Send may be reported a moment after the request it caused
-                await asyncio.wait_for(self._opened.wait(), self.click_grace_s)
-            except TimeoutError:
-                pass
+        why, to_form = judged
+        allowed = False
+        if to_form:  # only a request that goes where the form is sent may take the person's one opening
             allowed = self._take_opening()
+            if not allowed and self._opened is not None:
+                try:  # the person's own click on Send may be reported a moment after the request it caused
+                    await asyncio.wait_for(self._opened.wait(), self.click_grace_s)
+                except TimeoutError:
+                    pass
+                allowed = self._take_opening()
         if allowed:
             self.sent.append(Sent(request.method, request.url, _fields(body, request.headers), why, request))
             await _quietly(route.fallback())
             return
         self.refused.append({"method": request.method, "url": request.url.split("?")[0], "why": why})
-        logger.warning(f"refused before consent: {request.method} {request.url.split('?')[0]} ({why})")
+        logger.warning(f"refused without consent: {request.method} {request.url.split('?')[0]} ({why})")
         if request.is_navigation_request():
             await _quietly(route.fulfill(status=204, body=""))  # the browser stays on the filled form
         else:
