@@ -612,6 +612,11 @@ async def _outcome(result: Result, flow: Flow, form: ObjectionForm, view: FormVi
         r.confirmation = {"text": text, "request": sent.as_json(_mask)}
         r.next_steps = list(load_guidance().after_submitted)
         return r
+    if kind == "error_page" or (sent is not None and (status is None or status >= 500)):
+        answer = f"HTTP {status}" if status else "no answer"
+        return _with(result, "unknown", f"After sending, {flow.name} answered {answer} and showed \"{text[:200]}\": "
+                                        "it is not known whether the objection was taken. Look for Meta's email, or "
+                                        "run optout object again later.", form.as_json(view))
     if kind == "refused":
         return _with(result, "rejected", f"{flow.name} refused the form: \"{text[:300]}\". Nothing was accepted.",
                      form.as_json(view))

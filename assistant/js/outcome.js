@@ -1,7 +1,8 @@
 // Meta's answer after a submission, read from the page's structure (arg: words normalised, the names and markers of
 // the form's fields, the headings seen before). null while there is nothing to decide yet.
 // kinds: password (re-authentication), code (an emailed-code step; refused: the code was not accepted),
-// refused (the form is still there with an error), confirm (the form is gone and the page confirms).
+// refused (the form is still there with an error), error_page (the form is gone, the page says something went
+// wrong: whether Meta took it is not known), confirm (the form is gone and the page confirms).
 const controls = [...document.querySelectorAll('input, select, textarea')]
   .filter((e) => !['hidden', 'submit', 'button', 'image', 'reset', 'checkbox', 'radio'].includes((e.type || '').toLowerCase()))
   .filter(shown);
@@ -41,7 +42,7 @@ const fresh = headings.filter((h) => !arg.headings.includes(norm(h)));
 const confirmWords = says(bodyText, arg.confirm);
 if (!(confirmWords || status.length || (fresh.length && controls.length === 0))) return null;
 if (!confirmWords && says(first(fresh) + ' ' + bodyText.slice(0, 1500), arg.refusal.concat(arg.unavailable))) {
-  return {kind: 'refused', text: first(fresh) || first(alerts) || bodyText.slice(0, 300)};
+  return {kind: 'error_page', text: first(fresh) || first(alerts) || bodyText.slice(0, 300)};
 }
 // Meta's message as the person reads it: the smallest block that holds a heading and the confirming words.
 const blocks = [...document.querySelectorAll('main, [role=main], [role=status], section, article, div, p')].filter(shown)
