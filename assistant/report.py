@@ -120,6 +120,17 @@ def _result_view(result: dict, run_dir: Path) -> dict:
                     (FIELD_LABELS.get(key, key.replace("_", " ").capitalize()), value)
                     for key, value in filled.items()
                 ],
+                # What the browser actually sent (read from the request the gate let through; emails masked).
+                "sent": [
+                    {"url": str(s.get("url") or ""), "status": s.get("status"),
+                     "fields": [(str(k), str(v)) for k, v in (s.get("fields") or {}).items()]}
+                    for s in form.get("submitted") or [] if isinstance(s, dict)
+                ],
+                "language": form.get("language") or None,
+                "words": [str(w) for w in form.get("words") or []],
+                "left_alone": [str(w) for w in form.get("left_alone") or []],
+                "needs": [str(w) for w in form.get("needs") or []],
+                "refused": len(form.get("refused_requests") or []),
             }
             if form
             else None

@@ -25,8 +25,14 @@ import click
 # language -> the replica preset whose pages are in it (EU region: form C, the German gate for Facebook)
 LANG_PRESETS = {"en": "eu-en", "de": "eu-de", "fr": "eu-fr", "es": "eu-es", "it": "eu-it", "nl": "eu-nl",
                 "pl": "eu-pl", "pt": "eu-pt"}
-# the other form versions, each through the region that gets it
-FORM_PRESETS = {"A": "eu-en,form=A", "B": "uk", "D": "br"}
+# the other form versions, each through the region that gets it; then forms in the replica's own other worlds
+# (other languages and scripts, comboboxes, steps, gates, code steps, help.meta.com): filled by structure
+FORM_PRESETS = {"A": "eu-en,form=A", "B": "uk", "D": "br",
+                "sv-combobox": "eu-en,region=SE,world=sv-combobox", "cs-steps": "eu-en,region=CZ,world=cs-steps",
+                "el-readonly": "eu-en,region=GR,world=el-readonly", "en-gate-reveal": "eu-en,world=en-gate-reveal",
+                "fi-gate-buttons": "eu-en,region=FI,world=fi-gate-buttons",
+                "en-code-confirm": "eu-en,world=en-code-confirm", "hu-datalist": "eu-en,region=HU,world=hu-datalist",
+                "meta-fetch": "eu-en,region=DK,world=meta-fetch"}
 # which replica link a route's first `follow` step uses: hiding it takes that route away
 HIDE_FOR_LABEL = {"privacy_policy": "policy_link", "privacy_center": "center_link", "about": "about_link"}
 

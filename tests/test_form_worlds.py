@@ -92,3 +92,11 @@ def test_country_is_ignored_where_the_form_has_no_country_field(optout, fresh):
     result = data["results"][0]
     assert result["status"] == "submitted", result["detail"]
     assert "country" not in result["form"]["filled"]
+
+
+def test_selftest_covers_every_form_world():
+    from assistant.selftest import plan
+
+    rows = plan(("facebook", "instagram"))
+    for platform in ("facebook", "instagram"):
+        assert {w[0] for w in WORLDS} <= {r.form for r in rows if r.platform == platform}
