@@ -247,8 +247,10 @@ def reason_options(f):
 @click.option("--replace-email", is_flag=True, help="Replace the form's prefilled email with --email.")
 @reason_options
 @click.option("--yes", is_flag=True, help="Send the filled form without asking (your explicit consent).")
+@click.option("--confirm-timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="How long to wait for your confirmation (default 600). Env: OPTOUT_CONFIRM_TIMEOUT.")
 def object_(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
-            email, replace_email, reason, reason_file, reason_template, yes):
+            email, replace_email, reason, reason_file, reason_template, yes, confirm_timeout):
     """Object to Meta's AI training: check, open the form, pre-fill it, and wait for YOUR confirmation.
 
     Nothing is sent until you confirm: click the form's Send button yourself, click the banner's
@@ -263,6 +265,10 @@ def object_(platform, via, via_remote, headless, browser_path, profile, evidence
     s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
                   via_remote=via_remote, email=email, replace_email=replace_email, reason=reason,
                   reason_file=reason_file, reason_template=reason_template, yes=yes)
+    if confirm_timeout:
+        from dataclasses import replace
+
+        s = s.with_(timeouts=replace(s.timeouts, confirm_s=confirm_timeout))
     person = _person(s)
     _warn_trace(s, person)
     _announce_reason(s, person)
