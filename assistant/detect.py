@@ -1,6 +1,6 @@
 """Reading a page: where we are (destination, wall, dialog), and whether an AI objection link is offered.
 
-One in-page snapshot gathers links (accessible name, absolute href, visibility, the text around them),
+One in-page snapshot (js/snapshot.js) gathers links (accessible name, absolute href, visibility, the text around them),
 headings, dialogs and password fields; the decisions are made here in Python against flows/ data, so a
 changed label is a data change. Never by class names: Meta's are hashed and change with every build.
 """
@@ -10,64 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from assistant.flows import Labels, Meta, label_matches, normalise, text_contains
-
-SNAPSHOT_JS = r"""
-() => {
-  const norm = (s) => (s || '').replace(/\s+/g, ' ').trim();
-  const visible = (el) => { const r = el.getClientRects(); const st = getComputedStyle(el);
-    if (!(r.length > 0 && st.visibility !== 'hidden' && st.display !== 'none' && Number(st.opacity) !== 0)) {
-      return false;
-    }
-    // A transparent or hidden ancestor, no size (a 1px "screen-reader" box), or pushed off the page: not shown.
-    if (el.checkVisibility && !el.checkVisibility({opacityProperty: true, visibilityProperty: true, checkOpacity: true,
-        checkVisibilityCSS: true})) return false;
-    const b = el.getBoundingClientRect();
-    return b.width >= 2 && b.height >= 2 && b.right + scrollX > 0 && b.bottom + scrollY > 0; };
-  const nameOf = (el) => norm(el.getAttribute('aria-label') || el.innerText || el.textContent || el.value || '');
-  const contextOf = (a) => {
-    let node = a.parentElement;
-    while (node && node !== document.body && norm(node.innerText).length < 160) node = node.parentElement;
-    node = node || document.body;
-    const text = norm(node.innerText || node.textContent);
-    if (text.length <= 1400) return text;
-    const range = document.createRange();
-    range.setStart(node, 0); range.setEndBefore(a);
-    const at = norm(range.toString()).length;
-    return text.slice(Math.max(0, at - 700), at + 700);
-  };
-  const links = [...document.querySelectorAll('a[href]')].map((a, i) => ({
-    i, text: norm(a.innerText || a.textContent) || nameOf(a), name: nameOf(a), href: a.href, visible: visible(a),
-    context: contextOf(a)}));
-  const headings = [...document.querySelectorAll('h1,h2,h3,h4,[role=heading]')]
-    .filter(visible).map((h) => norm(h.innerText)).filter(Boolean).slice(0, 60);
-  const dialogs = [...document.querySelectorAll('[role=dialog],[role=alertdialog],dialog[open],[aria-modal=true]')]
-    .filter(visible).map((d) => ({name: norm(d.getAttribute('aria-label') || ''), text: norm(d.innerText).slice(0, 600),
-      buttons: [...d.querySelectorAll('button,[role=button]')].map(nameOf)}));
-  const passwords = [...document.querySelectorAll('input[type=password]')].filter(visible).length;
-  const alerts = [...document.querySelectorAll('[role=alert]')].filter(visible)
-    .map((e) => norm(e.innerText)).filter(Boolean);
-  const body = norm(document.body ? document.body.innerText : '');
-  return {url: location.href, title: document.title, lang: document.documentElement.lang || '',
-          links, headings, dialogs, passwords, alerts, text: body.slice(0, 4000), text_length: body.length};
-}
-"""
-
-OUTLINE_JS = r"""
-([index, boxColor, linkColor]) => {
-  const a = document.querySelectorAll('a[href]')[index];
-  if (!a) return false;
-  let box = a.parentElement;
-  const long = (el) => (el.innerText || '').replace(/\s+/g, ' ').trim().length >= 160;
-  while (box && box !== document.body && !long(box)) box = box.parentElement;
-  a.setAttribute('data-optout-outline', '1');
-  a.style.outline = `4px solid ${linkColor}`; a.style.outlineOffset = '2px';
-  if (box && box !== document.body) { box.setAttribute('data-optout-outline', '1');
-    box.style.outline = `3px dashed ${boxColor}`; box.style.outlineOffset = '6px'; }
-  a.scrollIntoView({block: 'center'});
-  return true;
-}
-"""
+from assistant.flows import Labels, Meta, label_matches, text_contains
+from assistant.pagejs import source
 
 
 @dataclass
@@ -109,7 +53,7 @@ class Detection:
 
 
 async def snapshot(page) -> PageFacts:
-    raw = await page.evaluate(SNAPSHOT_JS)
+    raw = await page.evaluate(source("snapshot"))
     links = [Link(x["i"], x["text"], x["name"], x["href"], x["context"], x["visible"]) for x in raw.pop("links")]
     return PageFacts(links=links, **raw)
 
@@ -237,27 +181,9 @@ def unavailable(facts: PageFacts, labels: Labels) -> bool:
     return text_contains(" ".join(facts.headings) + " " + facts.text[:800], labels.words("unavailable"))
 
 
-def candidate_predicate(meta: Meta) -> tuple[str, list[list[str]]]:
-    """JS predicate (and its argument) that turns true once a link to a known AI form, or to a contact form that
-    is not a known look-alike, is on the page: the box may be rendered after the rest of the page. Only https
-    links on Meta's hosts count, host and path compared apart (as `_matches_form` does)."""
-    js = """([forms, lookalikes, suffixes, paths]) => {
-      const on = (host, suffix) => host === suffix || host.endsWith('.' + suffix);
-      const matches = (host, path, list) => list.some(f => {
-        const cut = f.indexOf('/');
-        return path === f.slice(cut).replace(/\\/+$/, '') && on(host, f.slice(0, cut)); });
-      return [...document.querySelectorAll('a[href]')].some(a => {
-        let u;
-        try { u = new URL(a.href); } catch (e) { return false; }
-        const host = u.hostname.toLowerCase().replace(/\\.$/, ''), path = u.pathname.replace(/\\/+$/, '');
-        if (u.protocol !== 'https:' || !suffixes.some(s => on(host, s))) return false;
-        if (matches(host, path, forms)) return true;
-        const p = path.toLowerCase();
-        return paths.some(f => p.includes(f) && !p.endsWith(f.replace(/\\/+$/, '')))
-          && !matches(host, path, lookalikes); }); }"""
-    return js, [list(meta.forms.ai_objection), list(meta.forms.lookalikes), list(meta.hosts.suffixes),
-                list(meta.forms.form_paths)]
-
-
-def normalised(text: str) -> str:
-    return normalise(text)
+def candidate_predicate(meta: Meta) -> tuple[str, dict[str, list[str]]]:
+    """candidate.js (and its argument): true once a link to a known AI form, or to a contact form that is not a
+    known look-alike, is on the page: the box may be rendered after the rest of the page. Only https links on
+    Meta's hosts count, host and path compared apart (as `_matches_form` does)."""
+    return source("candidate"), {"forms": list(meta.forms.ai_objection), "lookalikes": list(meta.forms.lookalikes),
+                                 "suffixes": list(meta.hosts.suffixes), "paths": list(meta.forms.form_paths)}

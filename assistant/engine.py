@@ -13,22 +13,12 @@ from typing import Protocol
 from assistant import browser as nav
 from assistant import detect
 from assistant.flows import Flow, Labels, Meta, Route, Step, normalise
+from assistant.pagejs import source
 from assistant.settings import Timeouts
 
 CHECK_STATUSES = ("available", "not_offered", "login_required", "blocked", "unknown", "error")
 OBJECT_STATUSES = ("submitted", "awaiting_confirmation", "rejected")
 ALL_STATUSES = CHECK_STATUSES + OBJECT_STATUSES
-
-RECOGNISE_JS = r"""
-(words) => {
-  const norm = (s) => (s || '').normalize('NFC').replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"')
-    .replace(/\s+/g, ' ').trim().toLowerCase();
-  const seen = [...document.querySelectorAll('h1,h2,h3,h4,[role=heading]')].map(h => norm(h.innerText));
-  seen.push(norm(document.title));
-  return seen.some(h => words.some(w => h === w || h.startsWith(w + ' ') || h.includes(w)));
-}
-"""
-
 
 class Recorder(Protocol):
     """Where every page reached goes (evidence.py's run folder, through session.py)."""
@@ -270,7 +260,8 @@ class Engine:
                "ai_topic": "ai_topic_heading"}[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
-            await page.wait_for_function(RECOGNISE_JS, arg=words, timeout=self._ms(self.t.recognise_s), polling=100)
+            await page.wait_for_function(source("recognise"), arg=words, timeout=self._ms(self.t.recognise_s),
+                                         polling=100)
         except detect_errors() as exc:
             if not await self._alive(page):
                 raise
@@ -299,7 +290,7 @@ class Engine:
             where += " (its direct address: the links to it were not found)"
         if found.ai_link:
             link = found.ai_link
-            await page.evaluate(detect.OUTLINE_JS, [link.index, "#f59e0b", "#dc2626"])
+            await page.evaluate(source("outline_link"), {"index": link.index, "box": "#f59e0b", "link": "#dc2626"})
             await self._shot(
                 page, flow.platform, "ai-box-found", texts={"box": found.box_text or "", "link": link.text,
                                                              "href": link.href},
@@ -317,8 +308,6 @@ class Engine:
 
     async def _expand_ai_sections(self, page, flow: Flow) -> bool:
         """Open collapsed sections (aria-expanded=false) that speak of AI at Meta: the box may sit in one."""
-        from assistant.pagejs import source
-
         words = [normalise(w) for key in ("ai_at_meta", "box_title") for w in self.labels.words(key, self.lang)]
         toggles = await page.evaluate(source("collapsed"), words)
         for toggle in toggles:
@@ -355,10 +344,9 @@ class Engine:
         """Wait for the DOM to change (or the deadline): no fixed sleeps."""
         remaining = max(0.05, deadline - asyncio.get_running_loop().time())
         try:
-            await page.wait_for_function(
-                "(n) => document.querySelectorAll('a[href]').length !== n",
-                arg=await page.evaluate("document.querySelectorAll('a[href]').length"),
-                timeout=self._ms(remaining), polling=100)
+            before = await page.evaluate(source("link_count"))
+            await page.wait_for_function(source("link_count"), arg={"before": before}, timeout=self._ms(remaining),
+                                         polling=100)
         except detect_errors():
             pass
 

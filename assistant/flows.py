@@ -348,15 +348,29 @@ def validate_all(flows_dir: Path | None = None) -> None:
 
 
 # -- text matching (shared by detection, routes and forms) ----------------------------------------------------
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
-                         "\u202f": " ", "\u2011": "-"})
+# The twins of js/prelude.js's squash() and norm() (tests/test_normalise.py checks that they agree).
+_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+                        "\u2011": "-"})
+_SPACE = re.compile(r"[\s\ufeff]+")  # JavaScript's \s and Python's \s, together
 _NEW_TAB = re.compile(r"\s*\([^()]*\)\s*$")  # "(Opens in a new tab)" in any language
 
 
+def squash(text: str) -> str:
+    """Whitespace of every kind (tabs, newlines, NBSP, narrow NBSP ...) as one space, trimmed."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def fold(text: str) -> str:
+    """Text as compared: NFC, typographic quotes and the non-breaking hyphen made plain, whitespace squashed,
+    lower-cased with the final sigma folded into sigma ("ΟΔΟΣ" and "οδος" are both "οδοσ"). Like casefold() for
+    the final sigma, unlike it for ß (JavaScript has no casefold): the same as norm() in js/prelude.js."""
+    return squash(unicodedata.normalize("NFC", text or "").translate(_PLAIN)).lower().replace("\u03c2", "\u03c3")
+
+
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text or "").translate(_QUOTES)
-    text = re.sub(r"\s+", " ", text).strip().lower()
-    return _NEW_TAB.sub("", text)
+    """fold(), then a trailing parenthesis dropped ("object (Opens in a new tab)" is "object"): for the names of
+    links and buttons and for label words (the in-page scripts get words normalised so)."""
+    return _NEW_TAB.sub("", fold(text))
 
 
 def label_matches(name: str, words: list[str]) -> bool:

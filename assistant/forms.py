@@ -18,7 +18,7 @@ from assistant import detect
 from assistant.consent import Consent
 from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
 from assistant.evidence import mask_email
-from assistant.flows import Flow, Forms, load_forms, load_guidance, normalise
+from assistant.flows import Flow, Forms, fold, load_forms, load_guidance, normalise
 from assistant.gate import SubmissionGate
 from assistant.pagejs import source
 from assistant.settings import Settings, has_terminal
@@ -159,9 +159,7 @@ class ObjectionForm:
     async def outline(self, ids: list[str], color: str = "#16a34a") -> None:
         for optout_id in ids:
             try:
-                await self._loc(optout_id).evaluate(
-                    "(e, c) => { e.style.outline = `3px solid ${c}`; e.style.outlineOffset = '2px'; "
-                    "e.setAttribute('data-optout-outline', '1'); }", color)
+                await self._loc(optout_id).evaluate(source("outline_field", element=True), color)
             except detect_errors():
                 pass
 
@@ -216,7 +214,7 @@ class ObjectionForm:
             try:
                 await loc.check(timeout=2000)
             except detect_errors():  # a styled radio whose input is not itself shown: its label takes the click
-                await loc.evaluate("e => { (e.closest('label') || (e.labels && e.labels[0]) || e).click(); }")
+                await loc.evaluate(source("click_label", element=True))
         else:
             await loc.click()
 
@@ -240,7 +238,7 @@ class ObjectionForm:
             await self._loc(view.next["id"]).click()
             await nav.settle(self.page, self.engine._ms(self.engine.t.nav_s))
             try:
-                await self.page.wait_for_function(f"(before) => ({source('signature')})() !== before", arg=before,
+                await self.page.wait_for_function(source("signature"), arg={"before": before},
                                                   timeout=self.engine._ms(self.engine.t.recognise_s), polling=100)
             except detect_errors() as exc:
                 raise Stop("unknown", f"The form's '{view.next['text']}' step did not lead on (Meta may have changed "
@@ -285,8 +283,7 @@ class ObjectionForm:
     async def _type(self, c: Control, value: str) -> None:
         """Type into a field, re-checking at that moment that it is no password field (before and after)."""
         loc = self._loc(c.id)
-        check = ("e => e.type === 'password' || /current-password|new-password/.test(e.getAttribute('autocomplete') "
-                 "|| '') || e.ownerDocument !== document")
+        check = source("password_field", element=True)
         if await loc.evaluate(check):
             raise Stop("login_required", f"{self.flow.name}'s form turned a field into a password field; the "
                                          "assistant never types into one. Nothing was sent.")
@@ -333,28 +330,28 @@ class ObjectionForm:
         if c.widget == "combobox":
             await loc.click()
             await loc.fill(names[0])
-        options = await self.page.evaluate(source("options"), c.id)
+        options = await self.page.evaluate(source("options"), {"id": c.id})
         match = _best_option(options, code, names)
         if c.widget == "select":
             if match is None:
                 raise Stop("unknown", f"The form's country list has no entry for {code} ({names[0]}).")
             await loc.select_option(index=match["index"])
-            chosen = await loc.evaluate("e => e.value")
+            chosen = await loc.input_value()
             ok = chosen == match["value"]
         elif c.widget == "combobox":
             if match is None:
                 try:  # the list may arrive after the typing
                     await self.page.wait_for_function(
-                        f"(a) => ({source('options')})(a[0]).some(o => a[1].includes(o.text.trim().toLowerCase()))",
-                        arg=[c.id, [n.lower() for n in names]], timeout=self.engine._ms(self.engine.t.recognise_s))
+                        source("options"), arg={"id": c.id, "wanted": [fold(n) for n in names]},
+                        timeout=self.engine._ms(self.engine.t.recognise_s))
                 except detect_errors():
                     pass
-                options = await self.page.evaluate(source("options"), c.id)
+                options = await self.page.evaluate(source("options"), {"id": c.id})
                 match = _best_option(options, code, names)
             if match is None:
                 raise Stop("unknown", f"The form's country box offers no entry for {code} ({names[0]}).")
             await self.page.locator(f'[data-optout-option="{match["index"]}"]').click()
-            shown = normalise(await loc.evaluate("e => e.value || e.textContent || ''"))
+            shown = normalise(await loc.evaluate(source("shown_value", element=True)))
             ok = shown == normalise(match["text"])
         else:
             value = match["value"] if match else names[0]

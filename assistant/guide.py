@@ -15,16 +15,7 @@ from dataclasses import dataclass
 from assistant.banner import remove_banner, show_banner
 from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
 from assistant.flows import Flow, load_guidance
-
-OUTLINE_CONTROL_JS = r"""
-(el) => {
-  el.setAttribute('data-optout-outline', '1');
-  el.style.outline = '4px solid #f59e0b';
-  el.style.outlineOffset = '4px';
-  el.scrollIntoView({block: 'center'});
-  return true;
-}
-"""
+from assistant.pagejs import source
 
 
 @dataclass(frozen=True)
@@ -156,7 +147,7 @@ async def _outline(page, alt: Alternative, engine: Engine) -> bool:
         for i in range(min(await loc.count(), 5)):
             el = loc.nth(i)
             if await el.is_visible():
-                await el.evaluate(OUTLINE_CONTROL_JS)
+                await el.evaluate(source("outline_control", element=True))
                 return True
     return False
 

@@ -21,18 +21,12 @@ from loguru import logger
 from assistant import browser, flows
 from assistant.engine import Engine, Result, describe_error, detect_errors, region_verdict
 from assistant.evidence import EvidenceWriteError, Run, mask_email
+from assistant.pagejs import source
 from assistant.settings import Settings, env_file_read
 from assistant.ui import Person
 
 SCREENSHOT_RETRIES = 2
 MAX_SHOT_HEIGHT = 6000  # CSS px: a whole Privacy Policy is ~40,000 px and 13 MB; keep the part that matters
-
-PAGE_EXTENT_JS = """() => {
-  const marked = document.querySelector('[data-optout-outline]');
-  const top = marked ? marked.getBoundingClientRect().top + window.scrollY : 0;
-  return {height: document.documentElement.scrollHeight, width: document.documentElement.clientWidth, focus: top};
-}"""
-
 
 class EvidenceRecorder:
     """Takes the screenshot of a page (found elements already outlined) and files it in the run folder."""
@@ -76,45 +70,17 @@ class EvidenceRecorder:
         """None for a whole page; for a very long one, a window around the outlined element (or the top)."""
         if not self.full_page:
             return None
-        extent = await page.evaluate(PAGE_EXTENT_JS)
+        extent = await page.evaluate(source("page_extent"))
         if extent["height"] <= MAX_SHOT_HEIGHT:
             return None
         y = max(0, min(extent["focus"] - MAX_SHOT_HEIGHT / 3, extent["height"] - MAX_SHOT_HEIGHT))
         return {"x": 0, "y": y, "width": extent["width"], "height": MAX_SHOT_HEIGHT}
 
 
-EMAIL_BOXES_JS = r"""
-(fullPage) => {
-  const email = /[\p{L}\p{N}_.!#$&'*+\/=?^`{|}~-]+(@|%40)(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}_-]{2,}/u;
-  const boxes = [];
-  const add = (r) => { if (r.width > 0 && r.height > 0) boxes.push([r.left + (fullPage ? scrollX : 0),
-    r.top + (fullPage ? scrollY : 0), r.width, r.height]); };
-  for (const el of document.querySelectorAll('input, textarea, select')) {
-    if (email.test(el.value || '') || email.test(el.getAttribute('placeholder') || '')) add(el.getBoundingClientRect());
-  }
-  const walk = (root) => {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-    for (let node; (node = walker.nextNode());) {
-      const text = node.nodeValue || '';
-      const all = new RegExp(email.source, 'gu');
-      for (let m; (m = all.exec(text));) {
-        const range = document.createRange();
-        range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        for (const r of range.getClientRects()) add(r);
-      }
-    }
-    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-  };
-  if (document.body) walk(document.body);
-  return {boxes: boxes.slice(0, 500), scale: window.devicePixelRatio || 1};
-}
-"""
-
-
 async def _email_boxes(page, full_page: bool, clip: dict | None) -> dict | None:
     """Boxes (CSS px, relative to the screenshot's top left) of every email address shown on the page."""
     try:
-        found = await page.evaluate(EMAIL_BOXES_JS, full_page)
+        found = await page.evaluate(source("email_boxes"), full_page)
     except Exception:  # noqa: BLE001 - unknown: the screenshot is then never shared in a bundle
         return None
     x0, y0 = (clip["x"], clip["y"]) if clip else (0, 0)
@@ -124,8 +90,7 @@ async def _email_boxes(page, full_page: bool, clip: dict | None) -> dict | None:
 
 async def _quietly_unmark(page) -> None:
     try:
-        await page.evaluate("() => document.querySelectorAll('[data-optout-outline]')"
-                            ".forEach(e => e.removeAttribute('data-optout-outline'))")
+        await page.evaluate(source("unmark"))
     except Exception:  # noqa: BLE001 - the page may be gone; nothing to clean
         pass
 

@@ -10,6 +10,7 @@ from html import escape
 import pytest
 
 from assistant import detect, flows
+from assistant.pagejs import source
 
 FORM = "facebook.com/help/contact/6359191084165019"
 AI_BOX = ("How we use info for AI at Meta. We're always improving AI at Meta, and we use information from our "
@@ -94,7 +95,7 @@ def page_with(page, hrefs: list[str]) -> None:
 
 
 def in_page_facts(page) -> detect.PageFacts:
-    raw = page.evaluate(detect.SNAPSHOT_JS)
+    raw = page.evaluate(source("snapshot"))
     links = [detect.Link(x["i"], x["text"], x["name"], x["href"], x["context"], x["visible"]) for x in raw.pop("links")]
     return detect.PageFacts(links=links, **raw)
 

@@ -1,10 +1,22 @@
-// The shared prelude of the assistant's in-page JavaScript: one normaliser, one idea of "shown", one label reader.
-// Loaded in front of every script in this folder (assistant/pagejs.py); the Python twin of norm() is
-// assistant.flows.normalise, and tests check that both agree.
-const norm = (s) => (s || '').normalize('NFC')
-  .replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u201c\u201d\u201e]/g, '"')
-  .replace(/[\u00a0\u202f]/g, ' ').replace(/\u2011/g, '-')
-  .replace(/\s+/g, ' ').trim().toLowerCase();
+// The shared prelude of the assistant's in-page JavaScript: one normaliser, one idea of "shown", one label reader,
+// one outline. Loaded in front of every script in this folder (assistant/pagejs.py).
+//
+// squash(): whitespace of every kind (tabs, newlines, NBSP, narrow NBSP, BOM ...) as one space, trimmed: text as
+// the person reads it, kept for the report. norm(): squash() after NFC and the typographic quotes and the
+// non-breaking hyphen made plain, then lower-cased with the final sigma folded into sigma ("ΟΔΟΣ" and "οδος" are
+// both "οδοσ"), like Python's casefold() for the scripts Meta's pages use (but ß stays ß): for comparing. The Python
+// twins are assistant.flows.squash and assistant.flows.fold (tests/test_normalise.py checks they agree);
+// assistant.flows.normalise, which the words handed to these scripts went through, further drops a trailing
+// parenthesis ("(Opens in a new tab)").
+const squash = (s) => String(s || '').replace(/[\s\u001c-\u001f\u0085]+/g, ' ').trim();
+const norm = (s) => squash(String(s || '').normalize('NFC').replace(/[\u2018\u2019\u02bc]/g, "'")
+  .replace(/[\u201c\u201d\u201e]/g, '"').replace(/\u2011/g, '-')).toLowerCase().replace(/\u03c2/g, '\u03c3');
+// An element outlined for the evidence screenshot, and marked: a very long page's screenshot is cut around it.
+const outline = (el, css, offset) => {
+  el.setAttribute('data-optout-outline', '1');
+  el.style.outline = css;
+  el.style.outlineOffset = offset;
+};
 const shown = (el) => {
   if (!el || !el.getClientRects || el.getClientRects().length === 0) return false;
   const st = getComputedStyle(el);

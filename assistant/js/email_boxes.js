@@ -1,0 +1,28 @@
+// Boxes (CSS px) of every email address shown on the page, in fields and in text, shadow roots included (arg:
+// true for a full-page screenshot, whose boxes are relative to the page rather than the viewport).
+const email = /[\p{L}\p{N}_.!#$&'*+\/=?^`{|}~-]+(@|%40)(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}_-]{2,}/u;
+const fullPage = !!arg;
+const boxes = [];
+const add = (r) => {
+  if (r.width > 0 && r.height > 0) {
+    boxes.push([r.left + (fullPage ? scrollX : 0), r.top + (fullPage ? scrollY : 0), r.width, r.height]);
+  }
+};
+for (const el of document.querySelectorAll('input, textarea, select')) {
+  if (email.test(el.value || '') || email.test(el.getAttribute('placeholder') || '')) add(el.getBoundingClientRect());
+}
+const walk = (root) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const text = node.nodeValue || '';
+    const all = new RegExp(email.source, 'gu');
+    for (let m; (m = all.exec(text));) {
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      for (const r of range.getClientRects()) add(r);
+    }
+  }
+  for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+};
+if (document.body) walk(document.body);
+return {boxes: boxes.slice(0, 500), scale: window.devicePixelRatio || 1};
