@@ -92,13 +92,15 @@ class Engine:
     def __init__(self, labels: Labels, meta: Meta, recorder: Recorder, person: Person,
                  timeouts: Timeouts, lang: str | None = None) -> None:
         self.labels, self.meta, self.recorder, self.person = labels, meta, recorder, person
-        self.t, self.lang = timeouts, lang
+        self.timeouts, self.lang = timeouts, lang
         self.evidence: dict[str, list[str]] = {}
         self.failed: dict[str, Stop] = {}  # URL -> how it failed: later routes do not wait on it again
         self._captured: set[tuple[str, str]] = set()  # pages already in the evidence (a later route revisits)
         self._final_step = False
 
-    # -- public ------------------------------------------------------------------------------------------
+    # -- public: check(); then, for the actions of a platform's run (forms.py, guide.py), open(), arrive(),
+    # capture(), alive(), ms() and the attributes labels, lang, meta, timeouts, evidence. Nothing else of the engine
+    # is theirs to call.
     async def check(self, page, flow: Flow) -> tuple[Result, detect.Detection | None]:
         """Walk the routes in order until one reaches a recognised destination; give the verdict."""
         failures: list[Stop] = []
@@ -119,9 +121,9 @@ class Engine:
                     broken.append(f"{route.description}: {exc}")
                     break
                 except detect_errors() as exc:
-                    status, detail = describe_error(exc, self.t.nav_s)
+                    status, detail = describe_error(exc, self.timeouts.nav_s)
                     failures.append(Stop(status, detail))
-                    if not await self._alive(page):
+                    if not await self.alive(page):
                         return self._result(flow, status, detail, route), None
                     break
         if failures:
@@ -144,36 +146,40 @@ class Engine:
             self._final_step = i == len(route.steps) - 1  # the verdict captures the destination, outlined
             if step.open:
                 url = flow.start if step.open == "start" else step.open
-                await self._open(page, flow, url, self._page_name(url, flow))
+                await self.open(page, flow, url, self._page_name(url, flow))
             elif step.follow:
                 link = await self._find_link(page, step)
                 if link is None:
                     if step.optional:
                         continue
                     raise RouteBroken(f"no '{self.labels.words(step.follow, self.lang)[0]}' link on {page.url}")
-                await self._open(page, flow, link.href, step.follow.replace("_", "-"))
+                await self.open(page, flow, link.href, step.follow.replace("_", "-"))
             else:
                 await self._press(page, step)
-                await nav.settle(page, self._ms(self.t.nav_s))
-                await self._arrive(page, flow, step.press or "page", None)
+                await nav.settle(page, self.ms(self.timeouts.nav_s))
+                await self.arrive(page, flow, step.press or "page", None)
 
-    async def _open(self, page, flow: Flow, url: str, name: str) -> None:
+    # -- pages ---------------------------------------------------------------------------------------------------
+    async def open(self, page, flow: Flow, url: str, name: str) -> None:
+        """Go to `url` as a route step does: the cookie dialog, walls and faults handled, the page in the evidence
+        as `name`. Raises Stop (a status and one sentence) or the browser's error."""
         if url in self.failed:
             raise self.failed[url]
         try:
-            response = await nav.goto(page, url, self._ms(self.t.nav_s))
-            await self._arrive(page, flow, name, response)
+            response = await nav.goto(page, url, self.ms(self.timeouts.nav_s))
+            await self.arrive(page, flow, name, response)
         except Stop as stop:
             if not stop.retry_route and stop.status in ("error", "unknown"):
                 self.failed[url] = stop
             raise
         except detect_errors() as exc:
-            if await self._alive(page):
-                self.failed[url] = Stop(*describe_error(exc, self.t.nav_s))
+            if await self.alive(page):
+                self.failed[url] = Stop(*describe_error(exc, self.timeouts.nav_s))
             raise
 
-    async def _arrive(self, page, flow: Flow, name: str, response) -> detect.PageFacts:
-        """Every page reached: the cookie dialog, walls, faults, then the evidence screenshot."""
+    async def arrive(self, page, flow: Flow, name: str, response) -> detect.PageFacts:
+        """Every page reached (by `open`, or by a click: `response` None): the cookie dialog, walls, faults, then
+        the evidence screenshot."""
         facts = await detect.snapshot(page)
         decline = detect.cookie_dialog(facts, self.labels)
         if decline is not None:
@@ -191,23 +197,23 @@ class Engine:
         )
         for kind, status, shot_name, still_walled, advice in walls:
             if still_walled(facts):
-                await self._shot(page, flow.platform, shot_name, status=status)
-                if await self.person.wait_for_wall(page, flow.platform, kind, self.t.login_s, still_walled):
+                await self.capture(page, flow.platform, shot_name, status=status)
+                if await self.person.wait_for_wall(page, flow.platform, kind, self.timeouts.login_s, still_walled):
                     raise Stop(status, "", retry_route=True)
                 raise Stop(status, advice)
         status = response.status if response is not None else 200
         if status >= 400:
-            await self._shot(page, flow.platform, f"{name}-http-{status}", status="error")
+            await self.capture(page, flow.platform, f"{name}-http-{status}", status="error")
             if detect.unavailable(facts, self.labels):
                 raise Stop("unknown", f"{flow.name} answered {status} at {page.url} and says the page is not "
                                       f"available.")
             raise Stop("error", f"{flow.name} answered with HTTP {status} at {page.url}.")
         if facts.text_length == 0 and not facts.links:
-            await self._shot(page, flow.platform, f"{name}-blank", status="unknown")
+            await self.capture(page, flow.platform, f"{name}-blank", status="unknown")
             raise Stop("unknown", f"The page at {page.url} came back blank.")
         if not self._final_step and (flow.platform, page.url) not in self._captured:
             self._captured.add((flow.platform, page.url))
-            await self._shot(page, flow.platform, name)
+            await self.capture(page, flow.platform, name)
         return facts
 
     async def _decline_cookies(self, page, flow: Flow, decline: str) -> None:
@@ -216,13 +222,12 @@ class Engine:
         for word in words:
             button = dialog.get_by_role("button", name=word, exact=True)
             if await button.count():
-                await self._shot(page, flow.platform, "cookie-dialog",
-                                            highlights=[f"button '{word}'"])
+                await self.capture(page, flow.platform, "cookie-dialog", highlights=[f"button '{word}'"])
                 try:
-                    await button.first.click(timeout=self._ms(self.t.recognise_s))
-                    await dialog.first.wait_for(state="hidden", timeout=self._ms(self.t.recognise_s))
+                    await button.first.click(timeout=self.ms(self.timeouts.recognise_s))
+                    await dialog.first.wait_for(state="hidden", timeout=self.ms(self.timeouts.recognise_s))
                 except detect_errors() as exc:
-                    if not await self._alive(page):
+                    if not await self.alive(page):
                         raise
                     raise Stop("unknown", f"{flow.name}'s cookie dialog did not close after '{word}' was "
                                           "pressed.") from exc
@@ -233,7 +238,7 @@ class Engine:
     async def _find_link(self, page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
         words = self.labels.words(step.follow, self.lang)
-        deadline = asyncio.get_running_loop().time() + (self.t.late_s if not step.optional else 1.0)
+        deadline = asyncio.get_running_loop().time() + (self.timeouts.late_s if not step.optional else 1.0)
         while True:
             facts = await detect.snapshot(page)
             visible = [lk for lk in facts.links if lk.visible]
@@ -260,13 +265,13 @@ class Engine:
                "ai_topic": "ai_topic_heading"}[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
-            await page.wait_for_function(source("recognise"), arg=words, timeout=self._ms(self.t.recognise_s),
+            await page.wait_for_function(source("recognise"), arg=words, timeout=self.ms(self.timeouts.recognise_s),
                                          polling=100)
         except detect_errors() as exc:
-            if not await self._alive(page):
+            if not await self.alive(page):
                 raise
             facts = await detect.snapshot(page)
-            await self._shot(page, flow.platform, "unrecognised-page", status="unknown")
+            await self.capture(page, flow.platform, "unrecognised-page", status="unknown")
             if detect.unavailable(facts, self.labels):
                 raise Stop("unknown", f"{flow.name} says the page at {page.url} is not available.") from exc
             raise Stop("unknown", f"The page at {page.url} is not the {route.lands_on.replace('_', ' ')} the flow "
@@ -279,11 +284,11 @@ class Engine:
         if found.ai_link is None:
             js, arg = detect.candidate_predicate(self.meta)
             try:  # the box may be rendered late by the page's scripts
-                await page.wait_for_function(js, arg=arg, timeout=self._ms(self.t.late_s), polling=100)
+                await page.wait_for_function(js, arg=arg, timeout=self.ms(self.timeouts.late_s), polling=100)
                 facts = await detect.snapshot(page)
                 found = detect.classify(facts, self.labels, self.meta)
             except detect_errors():
-                if not await self._alive(page):
+                if not await self.alive(page):
                     raise
         where = f"the {route.lands_on.replace('_', ' ')} page, reached via {route.description}"
         if route.last_resort:
@@ -291,7 +296,7 @@ class Engine:
         if found.ai_link:
             link = found.ai_link
             await page.evaluate(source("outline_link"), {"index": link.index, "box": "#f59e0b", "link": "#dc2626"})
-            await self._shot(
+            await self.capture(
                 page, flow.platform, "ai-box-found", texts={"box": found.box_text or "", "link": link.text,
                                                              "href": link.href},
                 highlights=["AI at Meta box", f"link '{link.text}'"], status="available")
@@ -300,7 +305,7 @@ class Engine:
                                 object_link=link.as_json(), box_text=found.box_text), found
         texts = {"lookalikes": "; ".join(f"{lk.text} -> {lk.href}" for lk in found.lookalikes)} if found.lookalikes \
             else None
-        await self._shot(page, flow.platform, "no-ai-objection", texts=texts, status="not_offered")
+        await self.capture(page, flow.platform, "no-ai-objection", texts=texts, status="not_offered")
         extra = f" ({len(found.lookalikes)} generic objection link(s) are not the AI objection)" \
             if found.lookalikes else ""
         return self._result(flow, "not_offered", f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
@@ -312,17 +317,19 @@ class Engine:
         toggles = await page.evaluate(source("collapsed"), words)
         for toggle in toggles:
             try:
-                await page.locator(f'[data-optout-toggle="{toggle["id"]}"]').click(timeout=self._ms(self.t.recognise_s))
+                await page.locator(f'[data-optout-toggle="{toggle["id"]}"]').click(
+                    timeout=self.ms(self.timeouts.recognise_s))
             except detect_errors():
                 continue
             self.person.say(f"{flow.name}: opened the collapsed section '{toggle['name'][:60]}'.")
         if toggles:
-            await nav.settle(page, self._ms(self.t.nav_s))
+            await nav.settle(page, self.ms(self.timeouts.nav_s))
         return bool(toggles)
 
     # -- helpers -------------------------------------------------------------------------------------------------
-    async def _shot(self, page, platform: str, name: str, texts: dict | None = None,
-                    highlights: list[str] | None = None, status: str | None = None) -> str | None:
+    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+                      highlights: list[str] | None = None, status: str | None = None) -> str | None:
+        """The page in the evidence (outlined elements and all), kept in the platform's evidence list."""
         shot = await self.recorder.capture(page, platform, name, texts=texts, highlights=highlights, status=status)
         if shot:
             self.evidence.setdefault(platform, []).append(shot)
@@ -345,12 +352,13 @@ class Engine:
         remaining = max(0.05, deadline - asyncio.get_running_loop().time())
         try:
             before = await page.evaluate(source("link_count"))
-            await page.wait_for_function(source("link_count"), arg={"before": before}, timeout=self._ms(remaining),
+            await page.wait_for_function(source("link_count"), arg={"before": before}, timeout=self.ms(remaining),
                                          polling=100)
         except detect_errors():
             pass
 
-    async def _alive(self, page) -> bool:
+    async def alive(self, page) -> bool:
+        """The page (and its browser) still answers."""
         try:
             await page.evaluate("1")
             return True
@@ -358,7 +366,8 @@ class Engine:
             return False
 
     @staticmethod
-    def _ms(seconds: float) -> float:
+    def ms(seconds: float) -> float:
+        """Seconds (the settings' time limits, `timeouts`) as Playwright's milliseconds."""
         return seconds * 1000
 
 

@@ -145,7 +145,7 @@ class Run:
             ) from exc
         run = cls(path, command, started, dict(meta))
         run._write_run_json()
-        run._open_log()
+        run._start_log()
         logger.info("evidence folder {} started for '{}'", path, command)
         return run
 
@@ -325,7 +325,7 @@ class Run:
             f"Could not write to the evidence folder {self.path} ({exc.strerror or exc}).", exc.errno
         )
 
-    def _open_log(self) -> None:
+    def _start_log(self) -> None:
         fd = os.open(self.path / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         self._log = os.fdopen(fd, "a", encoding="utf-8", buffering=1)
         log = self._log

@@ -148,13 +148,14 @@ class ObjectionForm:
                                               timeout=timeout_s * 1000, polling=100)
             return True
         except detect_errors():
-            if not await self.engine._alive(self.page):
+            if not await self.engine.alive(self.page):
                 raise
             return False
 
     async def shot(self, name: str, status: str | None = None, texts: dict | None = None,
                    highlights: list[str] | None = None) -> None:
-        await self.engine._shot(self.page, self.flow.platform, name, texts=texts, highlights=highlights, status=status)
+        await self.engine.capture(self.page, self.flow.platform, name, texts=texts, highlights=highlights,
+                                  status=status)
 
     async def outline(self, ids: list[str], color: str = "#16a34a") -> None:
         for optout_id in ids:
@@ -165,7 +166,7 @@ class ObjectionForm:
 
     # -- the gate question -----------------------------------------------------------------------------------
     async def answer_gate(self) -> FormView:
-        t = self.engine.t
+        t = self.engine.timeouts
         started = asyncio.get_running_loop().time()
         if not await self.appear(t.late_s + t.recognise_s, question=True):
             await self.shot("form-not-found", status="unknown")
@@ -192,8 +193,8 @@ class ObjectionForm:
                 break
             if gate["go"] is not None:
                 await self._loc(gate["go"]).click()  # a gate of its own: its answer carries no email (gate.py)
-                await nav.settle(self.page, self.engine._ms(t.nav_s))
-                await self.engine._arrive(self.page, self.flow, "after-gate", None)
+                await nav.settle(self.page, self.engine.ms(t.nav_s))
+                await self.engine.arrive(self.page, self.flow, "after-gate", None)
                 if await self.appear(t.late_s + t.recognise_s):
                     break
         else:
@@ -236,10 +237,10 @@ class ObjectionForm:
             await self.outline([c.id for c in view.shown()])
             await self.shot(f"form-step-{step}", highlights=[f"next '{view.next['text']}' ({view.next['why']})"])
             await self._loc(view.next["id"]).click()
-            await nav.settle(self.page, self.engine._ms(self.engine.t.nav_s))
+            await nav.settle(self.page, self.engine.ms(self.engine.timeouts.nav_s))
             try:
                 await self.page.wait_for_function(source("signature"), arg={"before": before},
-                                                  timeout=self.engine._ms(self.engine.t.recognise_s), polling=100)
+                                                  timeout=self.engine.ms(self.engine.timeouts.recognise_s), polling=100)
             except detect_errors() as exc:
                 raise Stop("unknown", f"The form's '{view.next['text']}' step did not lead on (Meta may have changed "
                                       "the form); nothing was sent.") from exc
@@ -343,7 +344,7 @@ class ObjectionForm:
                 try:  # the list may arrive after the typing
                     await self.page.wait_for_function(
                         source("options"), arg={"id": c.id, "wanted": [fold(n) for n in names]},
-                        timeout=self.engine._ms(self.engine.t.recognise_s))
+                        timeout=self.engine.ms(self.engine.timeouts.recognise_s))
                 except detect_errors():
                     pass
                 options = await self.page.evaluate(source("options"), {"id": c.id})
@@ -427,7 +428,7 @@ class ObjectionForm:
             return kind, text
 
     async def _read_answer(self, view: FormView) -> tuple[str, str]:
-        t = self.engine.t
+        t = self.engine.timeouts
         words = {k: [normalise(w) for w in self.labels.words(key)] if key else []
                  for k, key in (("confirm", self.forms.answers.confirmation), ("refusal", self.forms.answers.refusal),
                                 ("unavailable", "unavailable"))}
@@ -438,8 +439,8 @@ class ObjectionForm:
                "marked": [c.id for c in view.controls], "names": [c.name for c in view.controls if c.name],
                "headings": [normalise(h) for h in view.raw.get("headings", [])]}
         try:
-            await nav.settle(self.page, self.engine._ms(t.nav_s))
-            handle = await self.page.wait_for_function(source("outcome"), arg=arg, timeout=self.engine._ms(t.nav_s),
+            await nav.settle(self.page, self.engine.ms(t.nav_s))
+            handle = await self.page.wait_for_function(source("outcome"), arg=arg, timeout=self.engine.ms(t.nav_s),
                                                        polling=100)
             value = await handle.json_value()
             return value["kind"], value["text"]
@@ -464,7 +465,7 @@ class ObjectionForm:
         if code != "typed-in-browser":
             await self._type(field_, code)
             await self._loc(view.submit["id"]).click()  # the code step is the person's: they gave the code
-        await nav.settle(self.page, self.engine._ms(self.engine.t.nav_s))
+        await nav.settle(self.page, self.engine.ms(self.engine.timeouts.nav_s))
         return view
 
     async def _code(self, consent: Consent, view: FormView) -> str | None:
@@ -473,7 +474,8 @@ class ObjectionForm:
         if consent.visible:
             self.person.say(f"{self.flow.name}: type the emailed code in the browser or here.")
             tasks.append(asyncio.create_task(self._typed_in_browser()))
-        done, pending = await asyncio.wait(tasks, timeout=self.engine.t.confirm_s, return_when=asyncio.FIRST_COMPLETED)
+        done, pending = await asyncio.wait(tasks, timeout=self.engine.timeouts.confirm_s,
+                                           return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         for task in done:
@@ -548,7 +550,7 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
     view: FormView | None = None
     try:
         person.say(f"{flow.name}: opening the objection form {href}")
-        await engine._open(page, flow, href, "objection-form")
+        await engine.open(page, flow, href, "objection-form")
         view = await form.answer_gate()
         if not (view.shown("email") or view.shown("reason") or view.next):
             await form.shot("form-unrecognised", status="unknown")
@@ -598,7 +600,7 @@ async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, p
 async def _outcome(result: Result, flow: Flow, form: ObjectionForm, view: FormView, kind: str, text: str) -> Result:
     gate = form.gate
     sent = gate.sent[0] if gate.sent else None
-    status = await sent.answered(form.engine.t.nav_s) if sent else None
+    status = await sent.answered(form.engine.timeouts.nav_s) if sent else None
     if kind == "confirm":
         if sent is None or status is None or not 200 <= status < 400:
             how = "no request carrying the form went out" if sent is None else \

@@ -63,15 +63,15 @@ class SubmissionGate:
     consented: bool = False
     refused: list[dict] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
-    _openings: list[float] = field(default_factory=list)
-    _opened: asyncio.Event | None = None
+    _windows: list[float] = field(default_factory=list)
+    _is_open: asyncio.Event | None = None
     _ctx: object = None
 
     # -- set-up --------------------------------------------------------------------------------------------
     async def install(self, ctx) -> SubmissionGate:
         """On a context, or on one page (both have route/unroute): a page under --cdp, whose context is shared
         with the person's own tabs."""
-        self._opened = asyncio.Event()
+        self._is_open = asyncio.Event()
         self._ctx = ctx
         await ctx.route("**/*", self.handle)
         return self
@@ -95,10 +95,10 @@ class SubmissionGate:
     def open_once(self, why: str) -> None:
         """The person consented: the next submission passes (within OPEN_FOR_S seconds), then the gate closes."""
         self.consented = True
-        self._openings.append(asyncio.get_running_loop().time() + OPEN_FOR_S)
+        self._windows.append(asyncio.get_running_loop().time() + OPEN_FOR_S)
         logger.info(f"submission gate opened once: {why}")
-        if self._opened is not None:
-            self._opened.set()
+        if self._is_open is not None:
+            self._is_open.set()
 
     # -- deciding ------------------------------------------------------------------------------------------
     def _is_meta(self, url: str) -> bool:
@@ -124,11 +124,11 @@ class SubmissionGate:
 
     def _take_opening(self) -> bool:
         now = asyncio.get_running_loop().time()
-        self._openings = [t for t in self._openings if t > now]
-        if self._openings:
-            self._openings.pop(0)
-            if not self._openings and self._opened is not None:
-                self._opened.clear()
+        self._windows = [t for t in self._windows if t > now]
+        if self._windows:
+            self._windows.pop(0)
+            if not self._windows and self._is_open is not None:
+                self._is_open.clear()
             return True
         return False
 
@@ -146,9 +146,9 @@ class SubmissionGate:
         allowed = False
         if to_form:  # only a request that goes where the form is sent may take the person's one opening
             allowed = self._take_opening()
-            if not allowed and self._opened is not None:
+            if not allowed and self._is_open is not None:
                 try:  # the person's own click on Send may be reported a moment after the request it caused
-                    await asyncio.wait_for(self._opened.wait(), self.click_grace_s)
+                    await asyncio.wait_for(self._is_open.wait(), self.click_grace_s)
                 except TimeoutError:
                     pass
                 allowed = self._take_opening()

@@ -106,7 +106,7 @@ async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[
             _, detail = describe_error(exc, settings.timeouts.nav_s)
             notes.append(f"{flow.name}: the page for \"{alt.title}\" ({url}) could not be shown: {detail}")
             person.warn(notes[-1])
-            if not await engine._alive(page):
+            if not await engine.alive(page):
                 break
             continue
         found = await _outline(page, alt, engine)
@@ -117,7 +117,7 @@ async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[
         hint = (" Press Enter in the terminal to finish." if last else " Press Enter in the terminal for the next "
                 "step.") if waiting else ""
         await show_banner(page, f"Step {n} of {len(steps)}: {alt.title}. {alt.why}{hint}")
-        await engine._shot(page, flow.platform, f"guide-{key}", texts={"step": alt.title, "why": alt.why},
+        await engine.capture(page, flow.platform, f"guide-{key}", texts={"step": alt.title, "why": alt.why},
                            highlights=[alt.control] if found else [], status="not_offered")
         shown += 1
         person.say(f"{flow.name}, step {n} of {len(steps)}: {alt.title}: {page.url}")
@@ -131,7 +131,7 @@ async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
     """The engine's own navigation (walls, cookie dialog, evidence); once more after the person logged in."""
     for _attempt in range(2):
         try:
-            await engine._open(page, flow, url, f"alternative-{key}")
+            await engine.open(page, flow, url, f"alternative-{key}")
             return
         except Stop as stop:
             if not stop.retry_route:

@@ -161,8 +161,8 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation():
 
             class Engine:
                 labels, lang = flows.load_labels(), None
-                t = Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1)
-                _ms = staticmethod(lambda s: s * 1000)
+                timeouts = Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1)
+                ms = staticmethod(lambda s: s * 1000)
 
             reader = ObjectionForm(page, Engine(), flows.load_flow("facebook"), build(), Person(False, quiet=True),
                                    None)
