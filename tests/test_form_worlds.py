@@ -100,3 +100,38 @@ def test_selftest_covers_every_form_world():
     rows = plan(("facebook", "instagram"))
     for platform in ("facebook", "instagram"):
         assert {w[0] for w in WORLDS} <= {r.form for r in rows if r.platform == platform}
+
+
+def english_only_flows(tmp_path):
+    """A copy of flows/ whose labels know English only: forms in other languages must be read by structure."""
+    import json
+    import shutil
+    import tomllib
+
+    from assistant import paths
+
+    folder = tmp_path / "flows-en"
+    shutil.copytree(paths.flows_dir(), folder)
+    labels = tomllib.loads((folder / "labels.toml").read_text(encoding="utf-8"))
+    lines = ["version = 1", 'languages = ["en"]']
+    for key, table in labels["labels"].items():
+        lines += [f"[labels.{key}]", f"en = {json.dumps(table.get('en', []), ensure_ascii=False)}"]
+    (folder / "labels.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("world,country,stdin", [("sv-combobox", "SE", ""), ("cs-steps", "CZ", "123456\n"),
+                                                 ("el-readonly", "GR", ""), ("hu-datalist", "HU", "123456\n"),
+                                                 ("meta-fetch", "DK", "")])
+def test_a_form_in_a_language_the_labels_lack_is_still_filled_and_confirmed_by_structure(optout, fresh, tmp_path,
+                                                                                         world, country, stdin):
+    code, _, stderr, data = optout("object", "--platform", "facebook", "--via",
+                                   fresh.scenario_url(f"eu-en,world={world}"), "--headless", "--json", "--yes",
+                                   "--country", country, "--reason", REASON, input=stdin,
+                                   env={"OPTOUT_FLOWS_DIR": str(english_only_flows(tmp_path))})
+    result = data["results"][0]
+    assert result["status"] == "submitted", (result["detail"], stderr[-1500:])
+    assert result["form"]["words"] == []  # nothing was decided by a word
+    assert result["form"]["language"] not in ("en", None)
+    forms = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
+    assert len(forms) == 1 and forms[0]["fields"]["reason"] == REASON
