@@ -15,10 +15,8 @@ from assistant import detect
 from assistant.flows import Flow, Labels, Meta, Route, Step, normalise
 from assistant.pagejs import source
 from assistant.settings import Timeouts
+from assistant.status import WALLS, Status
 
-CHECK_STATUSES = ("available", "not_offered", "login_required", "blocked", "unknown", "error")
-OBJECT_STATUSES = ("submitted", "awaiting_confirmation", "rejected")
-ALL_STATUSES = CHECK_STATUSES + OBJECT_STATUSES
 
 class Recorder(Protocol):
     """Where every page reached goes (evidence.py's run folder, through session.py)."""
@@ -79,13 +77,13 @@ def describe_error(exc: BaseException, timeout_s: float) -> tuple[str, str]:
     text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     name = exc.__class__.__name__
     if name == "TimeoutError" or "Timeout" in text:
-        return "error", f"A page took longer than {timeout_s:g} s to answer (slow network or page)."
+        return Status.ERROR, f"A page took longer than {timeout_s:g} s to answer (slow network or page)."
     if "closed" in text.lower() or "crash" in text.lower() or "Target" in text:
-        return "error", "The browser closed unexpectedly."
+        return Status.ERROR, "The browser closed unexpectedly."
     if "net::" in text:
         code = text.split("net::", 1)[1].split()[0]
-        return "error", f"The page could not be loaded ({code}): the network or Meta's server failed."
-    return "error", f"The browser reported an error: {text[:160]}"
+        return Status.ERROR, f"The page could not be loaded ({code}): the network or Meta's server failed."
+    return Status.ERROR, f"The browser reported an error: {text[:160]}"
 
 
 class Engine:
@@ -113,7 +111,7 @@ class Engine:
                 except Stop as stop:
                     if stop.retry_route:
                         continue
-                    if stop.status in ("login_required", "blocked"):
+                    if stop.status in WALLS:
                         return self._result(flow, stop.status, stop.detail, route), None
                     failures.append(stop)
                     break
@@ -127,12 +125,12 @@ class Engine:
                         return self._result(flow, status, detail, route), None
                     break
         if failures:
-            worst = next((f for f in failures if f.status == "error"), failures[0])
+            worst = next((f for f in failures if f.status == Status.ERROR), failures[0])
             return self._result(flow, worst.status, worst.detail, None), None
         detail = "None of the routes to the Privacy Policy could be followed (the layout may have changed)"
         if broken:
             detail += f": {broken[0]}"
-        return self._result(flow, "unknown", detail + ".", None), None
+        return self._result(flow, Status.UNKNOWN, detail + ".", None), None
 
     # -- routes ------------------------------------------------------------------------------------------
     async def _walk(self, page, flow: Flow, route: Route) -> None:
@@ -169,7 +167,7 @@ class Engine:
             response = await nav.goto(page, url, self.ms(self.timeouts.nav_s))
             await self.arrive(page, flow, name, response)
         except Stop as stop:
-            if not stop.retry_route and stop.status in ("error", "unknown"):
+            if not stop.retry_route and stop.status in (Status.ERROR, Status.UNKNOWN):
                 self.failed[url] = stop
             raise
         except detect_errors() as exc:
@@ -186,11 +184,11 @@ class Engine:
             await self._decline_cookies(page, flow, decline)
             facts = await detect.snapshot(page)
         walls = (
-            ("checkpoint", "blocked", "security-check",
+            ("checkpoint", Status.BLOCKED, "security-check",
              lambda f: detect.checkpoint(f, self.labels, flow.checkpoint_url_parts),
              f"{flow.name} asks for a security check (\"Confirm it's you\"); complete it in a visible browser "
              f"(optout login --platform {flow.platform}) and run again."),
-            ("login", "login_required", "login-wall",
+            ("login", Status.LOGIN_REQUIRED, "login-wall",
              lambda f: detect.login_wall(f, self.labels, flow.login_url_parts),
              f"{flow.name} asks you to log in first: run `optout login --platform {flow.platform}` "
              "(or run with a visible browser)."),
@@ -203,14 +201,14 @@ class Engine:
                 raise Stop(status, advice)
         status = response.status if response is not None else 200
         if status >= 400:
-            await self.capture(page, flow.platform, f"{name}-http-{status}", status="error")
+            await self.capture(page, flow.platform, f"{name}-http-{status}", status=Status.ERROR)
             if detect.unavailable(facts, self.labels):
-                raise Stop("unknown", f"{flow.name} answered {status} at {page.url} and says the page is not "
+                raise Stop(Status.UNKNOWN, f"{flow.name} answered {status} at {page.url} and says the page is not "
                                       f"available.")
-            raise Stop("error", f"{flow.name} answered with HTTP {status} at {page.url}.")
+            raise Stop(Status.ERROR, f"{flow.name} answered with HTTP {status} at {page.url}.")
         if facts.text_length == 0 and not facts.links:
-            await self.capture(page, flow.platform, f"{name}-blank", status="unknown")
-            raise Stop("unknown", f"The page at {page.url} came back blank.")
+            await self.capture(page, flow.platform, f"{name}-blank", status=Status.UNKNOWN)
+            raise Stop(Status.UNKNOWN, f"The page at {page.url} came back blank.")
         if not self._final_step and (flow.platform, page.url) not in self._captured:
             self._captured.add((flow.platform, page.url))
             await self.capture(page, flow.platform, name)
@@ -229,11 +227,11 @@ class Engine:
                 except detect_errors() as exc:
                     if not await self.alive(page):
                         raise
-                    raise Stop("unknown", f"{flow.name}'s cookie dialog did not close after '{word}' was "
+                    raise Stop(Status.UNKNOWN, f"{flow.name}'s cookie dialog did not close after '{word}' was "
                                           "pressed.") from exc
                 self.person.say(f"{flow.name}: declined optional cookies.")
                 return
-        raise Stop("unknown", f"{flow.name} shows a cookie dialog without a recognisable 'decline' button.")
+        raise Stop(Status.UNKNOWN, f"{flow.name} shows a cookie dialog without a recognisable 'decline' button.")
 
     async def _find_link(self, page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
@@ -271,10 +269,10 @@ class Engine:
             if not await self.alive(page):
                 raise
             facts = await detect.snapshot(page)
-            await self.capture(page, flow.platform, "unrecognised-page", status="unknown")
+            await self.capture(page, flow.platform, "unrecognised-page", status=Status.UNKNOWN)
             if detect.unavailable(facts, self.labels):
-                raise Stop("unknown", f"{flow.name} says the page at {page.url} is not available.") from exc
-            raise Stop("unknown", f"The page at {page.url} is not the {route.lands_on.replace('_', ' ')} the flow "
+                raise Stop(Status.UNKNOWN, f"{flow.name} says the page at {page.url} is not available.") from exc
+            raise Stop(Status.UNKNOWN, f"The page at {page.url} is not the {route.lands_on.replace('_', ' ')} the flow "
                                   f"expects (Meta may have changed it).") from exc
         facts = await detect.snapshot(page)
         found = detect.classify(facts, self.labels, self.meta)
@@ -299,16 +297,16 @@ class Engine:
             await self.capture(
                 page, flow.platform, "ai-box-found", texts={"box": found.box_text or "", "link": link.text,
                                                              "href": link.href},
-                highlights=["AI at Meta box", f"link '{link.text}'"], status="available")
-            return self._result(flow, "available", f"The AI at Meta box offers the objection link "
+                highlights=["AI at Meta box", f"link '{link.text}'"], status=Status.AVAILABLE)
+            return self._result(flow, Status.AVAILABLE, f"The AI at Meta box offers the objection link "
                                 f"'{link.text}' ({link.href}) on {where}.", route,
                                 object_link=link.as_json(), box_text=found.box_text), found
         texts = {"lookalikes": "; ".join(f"{lk.text} -> {lk.href}" for lk in found.lookalikes)} if found.lookalikes \
             else None
-        await self.capture(page, flow.platform, "no-ai-objection", texts=texts, status="not_offered")
+        await self.capture(page, flow.platform, "no-ai-objection", texts=texts, status=Status.NOT_OFFERED)
         extra = f" ({len(found.lookalikes)} generic objection link(s) are not the AI objection)" \
             if found.lookalikes else ""
-        return self._result(flow, "not_offered", f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
+        return self._result(flow, Status.NOT_OFFERED, f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
                                                  f"objection link there{extra}.", route), found
 
     async def _expand_ai_sections(self, page, flow: Flow) -> bool:
@@ -382,7 +380,7 @@ def region_verdict(country: str | None, status: str, regions) -> dict | None:
     if not country:
         return None
     expected = regions.expected(country)
-    mismatch = (expected and status == "not_offered") or (not expected and status == "available")
+    mismatch = (expected and status == Status.NOT_OFFERED) or (not expected and status == Status.AVAILABLE)
     note = regions.note(country)
     if mismatch and expected:
         note = f"Meta should offer the objection in {country}, but it was not offered to this account. " + note

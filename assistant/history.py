@@ -25,6 +25,7 @@ from pathlib import Path
 from loguru import logger
 
 from assistant import paths
+from assistant.status import VERDICT_OF, Status
 
 FILE_NAME = "history.sqlite3"
 SOURCES = ("check", "watch", "object")
@@ -32,9 +33,6 @@ SCHEMA_VERSION = 2
 META = "meta"  # the origin of rows from Meta's real pages; others are "replica:<via URL>"
 EXCERPT_CHARS = 240
 
-# What an object run's status says about the check's verdict (a form was reached: the objection is offered).
-VERDICT_OF = {"available": "available", "not_offered": "not_offered", "submitted": "available",
-              "awaiting_confirmation": "available", "rejected": "available"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS checks (
@@ -276,8 +274,8 @@ def compare(before: Check, after: Check) -> Change | None:
         return None
     if before.verdict != after.verdict:
         return Change(after.platform, "status", before, after)
-    if after.verdict == "available" and (before.link_href, before.link_text) != (after.link_href, after.link_text) \
-            and after.link_href:
+    if after.verdict == Status.AVAILABLE and after.link_href \
+            and (before.link_href, before.link_text) != (after.link_href, after.link_text):
         return Change(after.platform, "link", before, after)
     if before.box_hash and after.box_hash and before.box_hash != after.box_hash:
         return Change(after.platform, "box", before, after)
@@ -355,7 +353,7 @@ def describe(change: Change) -> str:
     """One sentence for a notification: what changed, and what the person can do now."""
     name, after, before = change.platform.capitalize(), change.after, change.before
     since = f"(checked {before.time[:10]} and {after.time[:10]})"
-    if change.kind == "status" and after.verdict == "available":
+    if change.kind == "status" and after.verdict == Status.AVAILABLE:
         return (f"{name}: Meta now offers the objection to AI training: link '{after.link_text}' -> "
                 f"{after.link_href}. Object with: optout object --platform {change.platform}")
     if change.kind == "status":

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.evidence import REPORT_FILE, RUN_FILE, write_private
+from assistant.status import Status
 
 TEMPLATES = Path(__file__).parent / "templates"
 REPORT_HTML = "report.html"
@@ -22,19 +23,19 @@ REPORT_HTML = "report.html"
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram"}
 
 # status -> (tone for the colour, the verdict in plain words). The link and detail are added beside it.
-VERDICTS: dict[str, tuple[str, str]] = {
-    "available": ("good", "the objection is offered in your region"),
-    "not_offered": ("bad", "Meta offers no objection here"),
-    "login_required": ("neutral", "you were not logged in, so the settings could not be checked"),
-    "blocked": ("bad", "Meta blocked the pages (a security check or a limit), so nothing could be read"),
-    "unknown": ("neutral", "the pages gave no clear answer, and no verdict is guessed"),
-    "error": ("bad", "the check failed with an error before a verdict"),
-    "submitted": ("good", "the objection was submitted"),
-    "awaiting_confirmation": (
+VERDICTS: dict[Status, tuple[str, str]] = {
+    Status.AVAILABLE: ("good", "the objection is offered in your region"),
+    Status.NOT_OFFERED: ("bad", "Meta offers no objection here"),
+    Status.LOGIN_REQUIRED: ("neutral", "you were not logged in, so the settings could not be checked"),
+    Status.BLOCKED: ("bad", "Meta blocked the pages (a security check or a limit), so nothing could be read"),
+    Status.UNKNOWN: ("neutral", "the pages gave no clear answer, and no verdict is guessed"),
+    Status.ERROR: ("bad", "the check failed with an error before a verdict"),
+    Status.SUBMITTED: ("good", "the objection was submitted"),
+    Status.AWAITING_CONFIRMATION: (
         "neutral",
         "the form is filled in and waits for your confirmation; nothing was sent",
     ),
-    "rejected": ("bad", "Meta rejected the objection"),
+    Status.REJECTED: ("bad", "Meta rejected the objection"),
 }
 
 FIELD_LABELS = {"country": "Country", "email": "Email", "reason": "Reason"}
@@ -123,7 +124,8 @@ def _result_view(result: dict, run_dir: Path) -> dict:
                 # What the browser actually sent (read from the request the gate let through; emails masked).
                 "sent": [
                     {"url": str(s.get("url") or ""), "status": s.get("status"),
-                     "fields": [(str(k), str(v)) for k, v in (s.get("fields") or {}).items()]}
+                     "fields": [(str(k) + (f" ({(s.get('kinds') or {})[k]})" if k in (s.get("kinds") or {}) else ""),
+                                 str(v)) for k, v in (s.get("fields") or {}).items()]}
                     for s in form.get("submitted") or [] if isinstance(s, dict)
                 ],
                 "language": form.get("language") or None,

@@ -23,6 +23,7 @@ from assistant.engine import Engine, Result, describe_error, detect_errors, regi
 from assistant.evidence import EvidenceWriteError, Run, mask_email
 from assistant.pagejs import source
 from assistant.settings import Settings, env_file_read
+from assistant.status import Status, exit_code
 from assistant.ui import Person
 
 SCREENSHOT_RETRIES = 2
@@ -108,10 +109,7 @@ class Outcome:
     def exit_code(self) -> int:
         if self.interrupted:
             return 143 if self.interrupted == "SIGTERM" else 130
-        ok = {"available", "not_offered", "submitted", "awaiting_confirmation"}
-        if self.run is not None and self.run.command == "check":
-            ok = {"available", "not_offered"}
-        return 0 if all(r.status in ok for r in self.results) and self.results else 1
+        return exit_code([r.status for r in self.results], self.run.command if self.run is not None else "object")
 
 
 def state_file(settings: Settings, platform: str) -> Path:
@@ -399,15 +397,15 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
         result, found = await engine.check(page, flow)
-        if objecting and result.status == "available":
+        if objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page
 
             result = await object_on_page(page, engine, flow, settings, person, result, code_provider)
-        elif objecting and result.status == "not_offered":
+        elif objecting and result.status == Status.NOT_OFFERED:
             from assistant.guide import not_offered_guide
 
             result = await not_offered_guide(page, engine, flow, settings, person, result)
-        if result.status not in ("error",) and chromium.connected:
+        if result.status != Status.ERROR and chromium.connected:
             await browser.save_state(ctx, state_file(settings, flow.platform))
         return result
     finally:

@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistant.status import CONCLUSIVE, WALLS, Status
+
 if TYPE_CHECKING:
     import asyncio
 
 MIN_INTERVAL = timedelta(minutes=10)
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-CONCLUSIVE = ("available", "not_offered")
-ATTENTION = ("login_required", "blocked")  # the person must act; said once, not every round
+ATTENTION = WALLS  # the person must act; said once, not every round
 WAKE_S = 60.0  # the wait re-reads the wall clock this often, so a suspended laptop still checks on time
 NOTIFY_TIMEOUT_S = 30
 
@@ -152,7 +153,7 @@ def _stamp() -> str:
 
 def attention_message(platform: str, status: str) -> str:
     name = platform.capitalize()
-    if status == "blocked":
+    if status == Status.BLOCKED:
         return (f"{name} asks for a security check (\"Confirm it's you\") on the saved session: run "
                 f"optout login --platform {platform} and complete it in the browser.")
     return f"your saved login for {name} has expired: run optout login --platform {platform}"
@@ -332,7 +333,7 @@ def status_text(report: dict) -> str:
 
 
 def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:
-    from assistant.history import VERDICT_OF
+    from assistant.status import VERDICT_OF
 
     for platform, p in platforms.items():
         last, verdict, first = p["latest"], p["latest_verdict"], p["first"]
@@ -344,7 +345,7 @@ def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:
             lines.append(f"{pad}{attention_message(platform, last['status'])}")
         if verdict and verdict["id"] != last["id"] and last["status"] not in VERDICT_OF:
             lines.append(f"{pad}last verdict: {PLAIN[verdict['verdict']]} on {_when(verdict['time'])}")
-        shown = verdict if verdict and verdict["verdict"] == "available" else None
+        shown = verdict if verdict and verdict["verdict"] == Status.AVAILABLE else None
         if shown and shown["link_href"]:
             lines.append(f"{pad}link '{shown['link_text']}' -> {shown['link_href']}")
         n = len(p["changes"])

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import ALL_STATUSES
 from assistant.evidence import verify
 from assistant.settings import Timeouts
+from assistant.status import ALL as ALL_STATUSES
 
 REASON = "My public posts are personal and I did not share them to train AI models."
 QUICK = Timeouts(nav_s=3, recognise_s=2, late_s=2, login_s=1, confirm_s=2)

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.engine import ALL_STATUSES, CHECK_STATUSES
 from assistant.evidence import verify
 from assistant.settings import Timeouts
+from assistant.status import ALL as ALL_STATUSES
+from assistant.status import CHECK as CHECK_STATUSES
 from tests.conftest import run_async
 
 SEED = int(os.environ.get("MIXTURE_SEED", "2026"))

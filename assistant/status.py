@@ -1,0 +1,49 @@
+"""Every status a platform's run ends in, and their groups: one table for the engine, the actions, the exit codes,
+the report, the history, watch and the CLI.
+
+A Status is a str (StrEnum): it compares equal to its value and is written as it in report.json, the history and
+--json, so the files and the output keep their plain strings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    # what `check` finds
+    AVAILABLE = "available"  # the AI at Meta box offers the objection link
+    NOT_OFFERED = "not_offered"  # the destination was read; no AI objection link there
+    LOGIN_REQUIRED = "login_required"  # a login wall (or a password the assistant never types)
+    BLOCKED = "blocked"  # a security check ("Confirm it's you") or a limit
+    UNKNOWN = "unknown"  # the pages gave no clear answer; no verdict is guessed
+    ERROR = "error"  # a fault before a verdict (network, browser, disk, a bug)
+    # what `object` adds
+    SUBMITTED = "submitted"  # sent with consent, answered 2xx/3xx, and confirmed by Meta
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # filled in, not sent (or a code still to come)
+    REJECTED = "rejected"  # Meta refused the form
+
+
+CHECK = (Status.AVAILABLE, Status.NOT_OFFERED, Status.LOGIN_REQUIRED, Status.BLOCKED, Status.UNKNOWN, Status.ERROR)
+OBJECT = (Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.REJECTED)
+ALL = CHECK + OBJECT
+
+# A verdict: the destination was read (watch compares these; the rest are inconclusive rounds).
+CONCLUSIVE = (Status.AVAILABLE, Status.NOT_OFFERED)
+# A wall: the person must act (log in, pass the security check); the route is not tried further.
+WALLS = (Status.LOGIN_REQUIRED, Status.BLOCKED)
+# Exit code 0 when every platform ends in one of these.
+CHECK_OK = frozenset(CONCLUSIVE)
+OBJECT_OK = frozenset({Status.AVAILABLE, Status.NOT_OFFERED, Status.SUBMITTED, Status.AWAITING_CONFIRMATION})
+
+# What an object run's status says about the check's verdict (a form was reached: the objection is offered).
+VERDICT_OF: dict[Status, Status] = {Status.AVAILABLE: Status.AVAILABLE, Status.NOT_OFFERED: Status.NOT_OFFERED,
+                                    Status.SUBMITTED: Status.AVAILABLE, Status.AWAITING_CONFIRMATION: Status.AVAILABLE,
+                                    Status.REJECTED: Status.AVAILABLE}
+
+
+def exit_code(statuses: list[str], command: str) -> int:
+    """0 when there are results and every one is fine for the command (check: a verdict; object: also submitted or
+    awaiting confirmation), else 1."""
+    ok = CHECK_OK if command == "check" else OBJECT_OK
+    return 0 if statuses and all(s in ok for s in statuses) else 1
