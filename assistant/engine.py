@@ -12,7 +12,7 @@ from typing import Protocol
 
 from assistant import browser as nav
 from assistant import detect
-from assistant.flows import Flow, Labels, Meta, Route, Step, normalise
+from assistant.flows import DESTINATION_LABELS, Flow, Labels, Meta, Route, Step, normalise
 from assistant.pagejs import source
 from assistant.settings import Timeouts
 from assistant.status import WALLS, Status
@@ -259,8 +259,7 @@ class Engine:
 
     # -- the destination ---------------------------------------------------------------------------------------
     async def _verdict(self, page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
-        key = {"policy": "policy_heading", "privacy_center": "privacy_center_heading",
-               "ai_topic": "ai_topic_heading"}[route.lands_on]
+        key = DESTINATION_LABELS[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
             await page.wait_for_function(source("recognise"), arg=words, timeout=self.ms(self.timeouts.recognise_s),

@@ -297,9 +297,30 @@ def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
     return flow
 
 
+# The destination a route lands on -> the labels.toml key of its heading (engine.py recognises it by that).
+DESTINATION_LABELS = {"policy": "policy_heading", "privacy_center": "privacy_center_heading",
+                      "ai_topic": "ai_topic_heading"}
+# Every labels.toml key the Python code names (the routes' steps and forms.toml's keys are checked where they are
+# named): checked when labels.toml loads, so a missing one is a FlowError naming it, not a KeyError mid-run.
+CODE_LABELS = {
+    "engine.py": (*DESTINATION_LABELS.values(), "ai_at_meta", "box_title", "decline_cookies"),
+    "detect.py": ("object_link", "object_phrase", "ai_at_meta", "cookie_dialog", "decline_cookies", "login_button",
+                  "checkpoint", "unavailable"),
+    "forms.py": ("unavailable",),
+    "guide.py": ("delete_chats",),
+}
+
+
 @cache
 def load_labels(flows_dir: Path | None = None) -> Labels:
-    return _load((flows_dir or paths.flows_dir()) / "labels.toml", Labels)
+    """flows/labels.toml, with every key the code names present (CODE_LABELS)."""
+    path = (flows_dir or paths.flows_dir()) / "labels.toml"
+    labels = _load(path, Labels)
+    for where, keys in CODE_LABELS.items():
+        for key in keys:
+            if key not in labels.labels:
+                raise FlowError(f"{path}: label '{key}' is missing ({where} looks it up by that name).")
+    return labels
 
 
 @cache
@@ -338,6 +359,7 @@ def load_guidance(flows_dir: Path | None = None) -> Guidance:
 
 def validate_all(flows_dir: Path | None = None) -> None:
     """Load every flow file once, so a broken one is reported before any browser starts."""
+    load_labels(flows_dir)
     for platform in PLATFORMS:
         load_flow(platform, flows_dir)
     load_meta(flows_dir)

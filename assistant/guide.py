@@ -141,7 +141,7 @@ async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
 
 async def _outline(page, alt: Alternative, engine: Engine) -> bool:
     """Outline the first visible control the alternative names; never click it."""
-    words = engine.labels.words(alt.label, engine.lang) if alt.label in engine.labels.labels else []
+    words = engine.labels.words(alt.label, engine.lang) if alt.label else []
     candidates = [page.get_by_role("button", name=w) for w in words] + [page.locator(s) for s in alt.selectors]
     for loc in candidates:
         for i in range(min(await loc.count(), 5)):
