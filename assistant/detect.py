@@ -149,13 +149,6 @@ def classify(facts: PageFacts, labels: Labels, meta: Meta) -> Detection:
     return Detection(best, best.context, lookalikes, why)
 
 
-def recognised(facts: PageFacts, labels: Labels, key: str) -> bool:
-    """The page is the destination named by a label key: a heading or the title says so."""
-    words = labels.words(key)
-    return any(label_matches(h, words) for h in facts.headings) or label_matches(facts.title, words) or any(
-        text_contains(h, words) for h in facts.headings[:3])
-
-
 def cookie_dialog(facts: PageFacts, labels: Labels) -> str | None:
     """The decline button's name, when a cookie dialog is showing."""
     for dialog in facts.dialogs:

@@ -30,8 +30,6 @@ LOG_FILE = "run.log"
 MANIFEST_FILE = "manifest.json"
 CHAIN_SEED = b"optout-assistant manifest v1"
 NO_MANIFEST = "no manifest: the run did not finish or the folder is not a run folder"
-# Files the run itself owns; add_file must not clobber them.
-_RESERVED = {RUN_FILE, REPORT_FILE, LOG_FILE, MANIFEST_FILE, "report.html"}
 _LOG_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {message}"
 
 # Local part of an address, then "@" (or its URL-encoded form, as in query strings), then a dotted domain.
@@ -199,24 +197,6 @@ class Run:
             self._write_run_json()
         logger.info("step {:02d} {} {}: {}", n, platform, name, url)
         return step
-
-    def add_file(self, name: str, data: bytes | str, mode: int = FILE_MODE) -> Path:
-        """Write an extra file (page text dump etc.) inside the folder; `name` may include a subfolder."""
-        relative = Path(name)
-        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-            raise ValueError(f"{name!r} is not a plain relative file name inside the run folder")
-        if relative.as_posix() in _RESERVED:
-            raise ValueError(f"{name!r} is written by the run itself")
-        target = self.path / relative
-        try:
-            for parent in reversed(relative.parents[:-1]):
-                folder = self.path / parent
-                if not folder.exists():
-                    folder.mkdir(mode=DIR_MODE)
-                    os.chmod(folder, DIR_MODE)
-            return write_private(target, data, mode)
-        except OSError as exc:
-            raise self._write_error(exc) from exc
 
     def finish(self, report: dict, status: str = "complete") -> None:
         """Write report.json, the final run.json, report.html, then manifest.json last; once only."""

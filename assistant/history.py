@@ -346,9 +346,6 @@ def changes(platform: str | None = None, real: bool | None = True) -> list[Chang
 
 
 # -- words ----------------------------------------------------------------------------------------------------
-PLAIN_STATUS = {"available": "the objection is offered", "not_offered": "no objection is offered"}
-
-
 def describe(change: Change) -> str:
     """One sentence for a notification: what changed, and what the person can do now."""
     name, after, before = change.platform.capitalize(), change.after, change.before

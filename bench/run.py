@@ -267,7 +267,6 @@ class Bench:
 
 async def in_process(runs: int, work: Path, log) -> dict:
     import baseline
-    import warm
 
     from assistant import browser
     from assistant.replica.server import ReplicaServer
@@ -348,7 +347,7 @@ async def in_process(runs: int, work: Path, log) -> dict:
                 log(f"round {i + 1}/{runs}: {time.perf_counter() - started:.1f} s")
             return {"browser": {"version": shared.version, "executable": choice.executable or "Playwright's Chromium",
                                 "source": choice.source},
-                    "seam": "session.run(chromium=...)" if warm.has_seam() else "session.browser patched (no seam)",
+                    "seam": "session.run(chromium=...)",
                     "times": t, "steps": b.steps,
                     "cpu": {k: {"tree": [x[0] for x in v], "python": [x[1] for x in v]} for k, v in b.cpu.items()},
                     "baseline_plans": {k: {"pages": [v.url for v in p.visits], "form": p.form_url,

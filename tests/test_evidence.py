@@ -79,18 +79,6 @@ def test_folders_are_0700_and_files_0600(tmp_path):
     assert all(mode_of(p) == 0o600 for p in files), {p.name: oct(mode_of(p)) for p in files}
 
 
-def test_add_file_writes_private_files_in_private_subfolders(tmp_path):
-    run = Run.start(tmp_path, "check", {})
-    written = run.add_file("pages/01-facebook.txt", "page text")
-    assert written.read_text() == "page text"
-    assert mode_of(written) == 0o600 and mode_of(written.parent) == 0o700
-    with pytest.raises(ValueError):
-        run.add_file("../escape.txt", "x")
-    with pytest.raises(ValueError):
-        run.add_file("manifest.json", "{}")
-    run.abort("test")
-
-
 def test_run_json_is_written_at_start_and_rewritten_after_each_step(tmp_path):
     run = Run.start(tmp_path, "object", {"headless": False})
     record = read_run(run)
