@@ -389,7 +389,7 @@ class ObjectionForm:
         if self.gate.refused:
             out["refused_requests"] = self.gate.refused[:50]
         if self.gate.sent:
-            out["submitted"] = [s.as_json(_mask) for s in self.gate.sent]
+            out["submitted"] = [s.as_json(_mask) | {"kinds": dict(self.done.names)} for s in self.gate.sent]
         return out
 
     # -- after sending --------------------------------------------------------------------------------------------
