@@ -65,23 +65,14 @@ class SubmissionGate:
     sent: list[Sent] = field(default_factory=list)
     _windows: list[float] = field(default_factory=list)
     _is_open: asyncio.Event | None = None
-    _ctx: object = None
 
     # -- set-up --------------------------------------------------------------------------------------------
     async def install(self, ctx) -> SubmissionGate:
-        """On a context, or on one page (both have route/unroute): a page under --cdp, whose context is shared
+        """On a context, or on one page (both have route): a page under --cdp, whose context is shared
         with the person's own tabs."""
         self._is_open = asyncio.Event()
-        self._ctx = ctx
         await ctx.route("**/*", self.handle)
         return self
-
-    async def remove(self) -> None:
-        if self._ctx is not None:
-            try:
-                await self._ctx.unroute("**/*", self.handle)
-            except Exception:  # noqa: BLE001 - the context is already closed
-                pass
 
     def keep_secret(self, value: str | None) -> None:
         """The filled email and reason: no request may carry them before consent."""
