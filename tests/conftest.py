@@ -1,7 +1,9 @@
 """Shared fixtures: the browser pytest-playwright launches, the built-in replica, running the assistant.
 
 The engine is async; pytest-playwright's `page` fixture is sync and owns this thread's event loop once it
-has started, so async work runs on a worker thread with its own loop (see `run_async`).
+has started, so async work runs on one long-lived event loop in a thread of its own (see `run_async`). On that
+loop each pytest worker keeps one headless browser (`shared_browser`): in-process runs take fresh contexts in
+it instead of starting Python's driver and a Chromium each (a browser start costs more than most runs).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 import pytest
@@ -51,27 +53,91 @@ def _private_home(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-tests")
+class _Loop:
+    """One event loop for the whole worker, in a daemon thread: objects made on it (a browser) outlive a test."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="async-tests", daemon=True).start()
+
+    def run(self, coro, timeout: float = 300):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=timeout)
 
 
-def run_async(coro):
-    """Run a coroutine to completion on a worker thread with its own event loop."""
-    return _pool.submit(asyncio.run, coro).result(timeout=300)
+_loop = _Loop()
+
+
+def run_async(coro, timeout: float = 300):
+    """Run a coroutine to completion on the worker's event loop (shared by every test of this worker)."""
+    return _loop.run(coro, timeout)
+
+
+class SharedBrowser:
+    """The worker's headless browser, started on first use and started again if a test's run lost it."""
+
+    def __init__(self, via: str) -> None:
+        self.via, self.browser = via, None
+
+    def get(self):
+        from assistant import browser
+
+        if self.browser is None or not self.browser.connected:
+            if self.browser is not None:
+                run_async(self._close(self.browser))
+            self.browser = browser.Browser(browser.find_browser(), True, self.via)
+            run_async(self.browser.__aenter__())
+        return self.browser
+
+    @staticmethod
+    async def _close(chromium) -> None:
+        try:
+            await chromium.__aexit__(None, None, None)
+        except Exception:  # noqa: BLE001 - a browser that died is gone already
+            pass
+
+    def close(self) -> None:
+        if self.browser is not None:
+            run_async(self._close(self.browser))
+
+
+@pytest.fixture(scope="session")
+def shared_browser(replica):
+    """The worker's headless browser (loopback routing); each run opens fresh contexts in it."""
+    shared = SharedBrowser(replica.url)
+    yield shared
+    shared.close()
 
 
 @pytest.fixture
-def assistant_run(replica, tmp_path):
-    """Run check/object in-process against a replica scenario; returns the session Outcome."""
+def assistant_run(replica, tmp_path, shared_browser):
+    """Run check/object in-process against a replica scenario, in the worker's browser; returns the Outcome."""
     from assistant import session, settings
     from assistant.ui import Person
 
     def go(spec: str, platform: str = "all", command: str = "check", objecting: bool = False,
-           timeouts: settings.Timeouts | None = None, **kw):
+           timeouts: settings.Timeouts | None = None, code_provider=None, **kw):
         s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=True,
                            evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"), **kw)
         s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=1.5, login_s=5,
                                                            confirm_s=5))
-        return run_async(session.run(s, command, Person(interactive=False, quiet=True), objecting=objecting))
+        return run_async(session.run(s, command, Person(interactive=False, quiet=True), objecting=objecting,
+                                     code_provider=code_provider, chromium=shared_browser.get()))
+
+    return go
+
+
+@pytest.fixture
+def object_run(assistant_run):
+    """`optout object --headless --json` in-process, in the worker's browser: (exit code, the JSON report).
+
+    `codes`: the lines the person types, one per emailed code Meta asks for (none left: no code is given). The
+    CLI's own part (flags, printing, exit) is tested with `optout`; this is for what the run does on a page."""
+
+    def go(spec: str, platform: str = "facebook", codes: tuple[str, ...] = (), **kw):
+        lines = iter(codes)
+        outcome = assistant_run(spec, platform=platform, command="object", objecting=True,
+                                code_provider=lambda _platform: next(lines, None), **kw)
+        return outcome.exit_code, outcome.report
 
     return go
 

@@ -33,13 +33,12 @@ def fresh(replica):
 
 
 @pytest.mark.parametrize("world,country,posted_country,stdin,more", WORLDS, ids=[w[0] for w in WORLDS])
-def test_object_fills_and_sends_a_form_world_it_was_not_written_for(optout, fresh, world, country, posted_country,
-                                                                   stdin, more):
-    code, _, stderr, data = optout("object", "--platform", "facebook", "--via",
-                                   fresh.scenario_url(f"eu-en,world={world}"), "--headless", "--json", "--yes",
-                                   "--country", country, "--reason", REASON, input=stdin)
+def test_object_fills_and_sends_a_form_world_it_was_not_written_for(object_run, fresh, world, country,
+                                                                   posted_country, stdin, more):
+    code, data = object_run(f"eu-en,world={world}", codes=tuple(stdin.split()), yes=True, country=country,
+                            reason=REASON)
     result = data["results"][0]
-    assert result["status"] == "submitted", (result["detail"], stderr[-1500:])
+    assert result["status"] == "submitted", result["detail"]
     assert code == 0
     forms = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
     assert len(forms) == 1
@@ -66,29 +65,25 @@ def test_object_fills_and_sends_a_form_world_it_was_not_written_for(optout, fres
 
 
 @pytest.mark.parametrize("world", [w[0] for w in WORLDS])
-def test_without_yes_a_form_world_is_filled_but_nothing_is_posted(optout, fresh, world):
+def test_without_yes_a_form_world_is_filled_but_nothing_is_posted(object_run, fresh, world):
     country = next(w[1] for w in WORLDS if w[0] == world)
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url(f"eu-en,world={world}"),
-                              "--headless", "--json", "--country", country, "--reason", REASON)
+    code, data = object_run(f"eu-en,world={world}", country=country, reason=REASON)
     result = data["results"][0]
     assert result["status"] == "awaiting_confirmation", result["detail"]
     assert result["form"]["filled"]["reason"] == REASON
     assert objection_posts(fresh) == []
 
 
-def test_a_required_country_without_country_given_is_named_never_guessed(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via",
-                              fresh.scenario_url("eu-en,world=sv-combobox"), "--headless", "--json", "--yes",
-                              "--reason", REASON)
+def test_a_required_country_without_country_given_is_named_never_guessed(object_run, fresh):
+    code, data = object_run("eu-en,world=sv-combobox", yes=True, reason=REASON)
     result = data["results"][0]
     assert result["status"] == "awaiting_confirmation"
     assert "country" in result["detail"] and "--country" in result["detail"]
     assert objection_posts(fresh) == []
 
 
-def test_country_is_ignored_where_the_form_has_no_country_field(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("uk"), "--headless",
-                              "--json", "--yes", "--country", "GB", "--reason", REASON)
+def test_country_is_ignored_where_the_form_has_no_country_field(object_run, fresh):
+    code, data = object_run("uk", yes=True, country="GB", reason=REASON)
     result = data["results"][0]
     assert result["status"] == "submitted", result["detail"]
     assert "country" not in result["form"]["filled"]

@@ -12,13 +12,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from assistant import history
 from assistant.evidence import manifest_chain, verify, write_manifest
-from tests.conftest import _pool
 from tests.test_faults import steps_of, when
 from tests.test_privacy import log_in_as_the_person
 
@@ -134,7 +134,8 @@ def in_process(*args: str):
 
     from assistant.cli import main
 
-    return _pool.submit(lambda: CliRunner().invoke(main, list(args))).result(timeout=300)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the CLI runs its own event loop: not on this thread's
+        return pool.submit(lambda: CliRunner().invoke(main, list(args))).result(timeout=300)
 
 
 def sealed(folder: Path) -> dict:

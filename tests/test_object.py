@@ -32,14 +32,10 @@ def fresh(replica):
     ("br", "facebook", "D", "BR"),
     ("br", "instagram", "D", "BR"),
 ])
-def test_object_with_yes_completes_every_form_version(optout, fresh, spec, platform, version, country):
-    args = ["object", "--platform", platform, "--via", fresh.scenario_url(spec), "--headless", "--json", "--yes",
-            "--reason", REASON]
-    if country:
-        args += ["--country", country]
-    code, stdout, stderr, data = optout(*args, input="123456\n")
+def test_object_with_yes_completes_every_form_version(object_run, fresh, spec, platform, version, country):
+    code, data = object_run(spec, platform, codes=("123456",), yes=True, reason=REASON, country=country)
     result = data["results"][0]
-    assert result["status"] == "submitted", (result["detail"], stderr[-2000:])
+    assert result["status"] == "submitted", result["detail"]
     assert code == 0
     assert result["form"]["version"] == version
     assert result["confirmation"]["text"]
@@ -67,38 +63,33 @@ def test_object_without_yes_and_without_a_terminal_sends_nothing(optout, fresh):
     assert [p for p in fresh.posts if p["kind"] not in ("cookie_consent",)] == []
 
 
-def test_a_form_refused_by_meta_is_rejected_never_submitted(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via",
-                              fresh.scenario_url("eu-en,form=A,minreason=100"),
-                              "--headless", "--json", "--yes", "--country", "IE", "--reason", "Too short.")
+def test_a_form_refused_by_meta_is_rejected_never_submitted(object_run, fresh):
+    code, data = object_run("eu-en,form=A,minreason=100", yes=True, country="IE", reason="Too short.")
     result = data["results"][0]
     assert result["status"] == "rejected"
     assert "confirmation" not in result
     assert code == 1
 
 
-def test_a_required_reason_missing_stops_with_a_clear_message_and_no_post(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
-                              "--headless", "--json", "--yes", "--country", "IE")
+def test_a_required_reason_missing_stops_with_a_clear_message_and_no_post(object_run, fresh):
+    code, data = object_run("eu-en,form=A", yes=True, country="IE")
     result = data["results"][0]
     assert result["status"] == "awaiting_confirmation"
     assert "reason" in result["detail"] and "--reason" in result["detail"]
     assert objection_posts(fresh) == []
 
 
-def test_a_form_with_renamed_labels_and_names_is_still_filled_by_its_structure(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,fields=renamed"),
-                              "--headless", "--json", "--yes", "--reason", REASON)
+def test_a_form_with_renamed_labels_and_names_is_still_filled_by_its_structure(object_run, fresh):
+    code, data = object_run("eu-en,fields=renamed", yes=True, reason=REASON)
     result = data["results"][0]
     assert result["status"] == "submitted", result["detail"]
     sent = [p for p in objection_posts(fresh) if p["kind"] == "objection_form"]
     assert len(sent) == 1 and sent[0]["fields"]["reason"] == REASON
 
 
-def test_a_page_with_no_form_fields_is_unknown_and_nothing_is_sent(optout, fresh):
+def test_a_page_with_no_form_fields_is_unknown_and_nothing_is_sent(object_run, fresh):
     """The objection link opens a page that shows no form at all (Meta answers 'not available' in this world)."""
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,fault=blank@form"),
-                              "--headless", "--json", "--yes", "--reason", REASON)
+    code, data = object_run("eu-en,fault=blank@form", yes=True, reason=REASON)
     result = data["results"][0]
     assert result["status"] in ("unknown", "error"), result["detail"]
     assert objection_posts(fresh) == []
@@ -112,18 +103,15 @@ def test_the_code_step_without_a_code_is_not_claimed_as_submitted(optout, fresh)
     assert "code" in result["detail"]
 
 
-def test_three_wrong_codes_are_rejected(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
-                              "--headless", "--json", "--yes", "--country", "IE", "--reason", REASON,
-                              input="000000\n111111\n222222\n")
+def test_three_wrong_codes_are_rejected(object_run, fresh):
+    code, data = object_run("eu-en,form=A", codes=("000000", "111111", "222222"), yes=True, country="IE",
+                            reason=REASON)
     assert data["results"][0]["status"] == "rejected", data["results"][0]["detail"]
     assert [p["outcome"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == ["code_wrong"] * 3
 
 
-def test_a_wrong_first_code_asks_again_and_the_next_line_completes_it(optout, fresh):
-    code, _, _, data = optout("object", "--platform", "facebook", "--via", fresh.scenario_url("eu-en,form=A"),
-                              "--headless", "--json", "--yes", "--country", "IE", "--reason", REASON,
-                              input="000000\n123456\n")
+def test_a_wrong_first_code_asks_again_and_the_next_line_completes_it(object_run, fresh):
+    code, data = object_run("eu-en,form=A", codes=("000000", "123456"), yes=True, country="IE", reason=REASON)
     result = data["results"][0]
     assert result["status"] == "submitted", result["detail"]
     assert [p["fields"]["code"] for p in objection_posts(fresh) if p["kind"] == "objection_code"] == ["000000",
@@ -139,10 +127,9 @@ def test_the_assistant_never_types_into_a_planted_password_field(assistant_run, 
     assert objection_posts(fresh) == []
 
 
-def test_the_form_page_text_is_never_taken_for_a_confirmation():
+def test_the_form_page_text_is_never_taken_for_a_confirmation(shared_browser):
     """A form still showing is not Meta's confirmation, even though its intro says 'applied going forward'."""
     from assistant import flows
-    from assistant.browser import Browser, find_browser
     from assistant.forms import FormView, ObjectionForm
     from assistant.settings import Timeouts, build
     from assistant.ui import Person
@@ -155,8 +142,9 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation():
             " forward to the development and improvement of AI at Meta.</p></main>")
 
     async def read(html):
-        async with Browser(find_browser(), headless=True) as b:
-            page = await (await b.new_context()).new_page()
+        context = await shared_browser.get().new_context()
+        try:
+            page = await context.new_page()
             await page.set_content(html)
 
             class Engine:
@@ -167,6 +155,8 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation():
             reader = ObjectionForm(page, Engine(), flows.load_flow("facebook"), build(), Person(False, quiet=True),
                                    None)
             return await reader._read_answer(FormView({"controls": [], "headings": []}, []))
+        finally:
+            await context.close()
 
     assert run_async(read(form))[0] == "none"
     kind, text = run_async(read(done))
