@@ -13,7 +13,7 @@ demo: setup
 # Four workers on two cores: most of a browser test is waiting (pages, late content, time-outs), not computing.
 # Then the wheel as a person installs it (WHEEL_CHECK=0 skips it, e.g. while running a few tests).
 test: setup-test
-	@.venv/bin/python -m pytest -q -n 4 -p no:logging --durations=15 $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -q -n 4 --dist loadgroup -p no:logging --durations=15 $(PYTEST_ARGS)
 	@[ "$(WHEEL_CHECK)" = 0 ] || ./scripts/wheel-check.sh
 
 # Build the wheel, install it into a fresh virtual environment, run `optout selftest` from another folder.

@@ -187,3 +187,14 @@ def xvfb():
     yield f":{number}"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that share a module-scoped fixture (three watch rounds, a logged-in profile, a page of look-alikes)
+    run on one pytest-xdist worker (`--dist loadgroup`), so the fixture's work is done once, not once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        shared = sorted(name for name, defs in (info.name2fixturedefs.items() if info else ())
+                        if defs and defs[-1].scope == "module")
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(f"{item.module.__name__}:{'+'.join(shared)}"))

@@ -25,7 +25,9 @@ def leaked(replica) -> list[dict]:
     return [p for p in replica.posts if p["kind"] == "beacon" and REASON in json.dumps(p["fields"])]
 
 
-def run(replica, tmp_path, spec: str, headless: bool = True, yes: bool = False, person_acts=None, platform="facebook"):
+def run(replica, tmp_path, spec: str, headless: bool = True, yes: bool = False, person_acts=None, platform="facebook",
+        chromium=None):
+    """One object run; `chromium`: the worker's shared headless browser (headed runs start their own)."""
     s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=headless, reason=REASON,
                        yes=yes, country="IE", evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"))
     s = s.with_(timeouts=settings.Timeouts(nav_s=10, recognise_s=5, late_s=1.5, login_s=3, confirm_s=4))
@@ -43,7 +45,7 @@ def run(replica, tmp_path, spec: str, headless: bool = True, yes: bool = False, 
                 acting.append(asyncio.get_running_loop().create_task(person()))
 
         outcome = await session.run(s, "object", Person(interactive=False, quiet=True), objecting=True,
-                                    on_context=on_context)
+                                    on_context=on_context, chromium=chromium)
         for task in acting:
             if task.done() and task.exception():
                 raise task.exception()
@@ -61,8 +63,8 @@ def fresh(replica):
 
 @pytest.mark.parametrize("hostile", FORM_HOSTILES)
 @pytest.mark.parametrize("world", ["none", "meta-fetch"])
-def test_a_hostile_form_page_sends_nothing_without_consent_headless(fresh, tmp_path, hostile, world):
-    result = run(fresh, tmp_path, f"eu-en,world={world},hostile={hostile}")
+def test_a_hostile_form_page_sends_nothing_without_consent_headless(fresh, tmp_path, shared_browser, hostile, world):
+    result = run(fresh, tmp_path, f"eu-en,world={world},hostile={hostile}", chromium=shared_browser.get())
     assert result.status == "awaiting_confirmation", result.detail
     assert "NOT sent" in result.detail
     assert objection_posts(fresh) == []
@@ -96,8 +98,8 @@ def test_on_a_robot_page_the_persons_own_banner_click_still_sends_exactly_once(f
 
 
 @pytest.mark.parametrize("hostile", ["beacons", "leak"])
-def test_with_consent_the_form_is_sent_once_beacons_pass_and_leaks_do_not(fresh, tmp_path, hostile):
-    result = run(fresh, tmp_path, f"eu-en,hostile={hostile}", yes=True)
+def test_with_consent_the_form_is_sent_once_beacons_pass_and_leaks_do_not(fresh, tmp_path, shared_browser, hostile):
+    result = run(fresh, tmp_path, f"eu-en,hostile={hostile}", yes=True, chromium=shared_browser.get())
     assert result.status == "submitted", result.detail
     assert len(objection_posts(fresh)) == 1
     assert leaked(fresh) == []
@@ -106,8 +108,8 @@ def test_with_consent_the_form_is_sent_once_beacons_pass_and_leaks_do_not(fresh,
 
 
 @pytest.mark.parametrize("world", ["none", "en-gate-reveal", "meta-fetch"])
-def test_a_password_asked_after_send_is_login_required_and_nothing_is_typed(fresh, tmp_path, world):
-    result = run(fresh, tmp_path, f"eu-en,world={world},hostile=reauth", yes=True)
+def test_a_password_asked_after_send_is_login_required_and_nothing_is_typed(fresh, tmp_path, shared_browser, world):
+    result = run(fresh, tmp_path, f"eu-en,world={world},hostile=reauth", yes=True, chromium=shared_browser.get())
     assert result.status == "login_required", result.detail
     assert "password" in result.detail and "yourself" in result.detail
     assert [p for p in fresh.posts if p["kind"] == "objection_reauth"] == []
@@ -115,8 +117,8 @@ def test_a_password_asked_after_send_is_login_required_and_nothing_is_typed(fres
 
 
 @pytest.mark.parametrize("hostile", ["offhost", "jslink", "datalink"])
-def test_a_box_link_off_metas_hosts_is_never_the_ai_form(fresh, tmp_path, hostile):
-    result = run(fresh, tmp_path, f"eu-en,hostile={hostile}", yes=True)
+def test_a_box_link_off_metas_hosts_is_never_the_ai_form(fresh, tmp_path, shared_browser, hostile):
+    result = run(fresh, tmp_path, f"eu-en,hostile={hostile}", yes=True, chromium=shared_browser.get())
     assert result.status in ("not_offered", "unknown"), result.detail
     assert result.object_link is None
     assert objection_posts(fresh) == []
