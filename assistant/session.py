@@ -134,7 +134,7 @@ def run_meta(settings: Settings, scratch: Path | None = None) -> dict:
 
 
 def _flow_versions() -> dict:
-    from assistant.breakage import flow_versions
+    from assistant.evidence.breakage import flow_versions
 
     try:
         return flow_versions()

@@ -14,10 +14,10 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from assistant.evidence import REPORT_FILE, RUN_FILE, write_private
+from assistant.evidence.files import REPORT_FILE, RUN_FILE, write_private
 from assistant.status import Status
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 REPORT_HTML = "report.html"
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram"}
