@@ -6,7 +6,6 @@ Nothing heavy is imported here: `optout --help` reads these declarations, and on
 
 from __future__ import annotations
 
-import json as jsonlib
 from collections.abc import Callable
 from typing import Any
 
@@ -156,6 +155,8 @@ def print_outcome(outcome: Any, as_json: bool, demo: bool = False) -> None:
     """What a run found (assistant.session.Outcome): JSON or the human summary, then the digest and, when cut
     short, that the folder keeps what was gathered. The demo points at its report; its digest is not kept."""
     if as_json:
+        import json as jsonlib
+
         shown = dict(outcome.report, digest=outcome.digest) if outcome.digest or demo else outcome.report
         click.echo(jsonlib.dumps(shown, ensure_ascii=False, indent=2))
     else:

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json as jsonlib
-import shutil
 import sys
-import tempfile
-from dataclasses import asdict
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -32,6 +26,13 @@ def register(main: click.Group) -> None:
                  as_json: bool) -> None:
         """Run every flow against the built-in replica: per platform, route and language, do detection and
         filling still hold? Exit code 0 when all hold, 1 when something broke."""
+        import json as jsonlib
+        import shutil
+        import tempfile
+        from dataclasses import asdict
+        from datetime import UTC, datetime
+        from pathlib import Path
+
         from loguru import logger
 
         from assistant import flows, paths

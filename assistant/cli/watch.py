@@ -3,7 +3,6 @@ are in assistant/watch.py)."""
 
 from __future__ import annotations
 
-import json as jsonlib
 import sys
 from datetime import timedelta
 from typing import Any
@@ -141,6 +140,8 @@ def status(platform: str, as_json: bool) -> None:
     platforms = ("facebook", "instagram") if platform == "all" else (platform,)
     report = status_report(platforms)
     if as_json:
+        import json as jsonlib
+
         click.echo(jsonlib.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(status_text(report))

@@ -3,7 +3,7 @@
 The bundle holds what a maintainer needs to repair a flow: the screenshots (every email address blacked out), the
 page texts the run recorded, run.json and report.json, the flow files' versions and SHA-256 hashes (as at the run
 and now), the tool version and whether the run folder still verifies. Every email address in a text is masked
-(evidence/files.py, mask_email), the person's home folder is shown as `~`, and no cookie, session or log of the browser is
+(mask_email), the person's home folder is shown as `~`, and no cookie, session or log of the browser is
 ever part of it (the run folder holds none). A screenshot without a record of where emails appear on it (a run
 cut short before that record was written, or an older run) is left out rather than shared unredacted.
 
