@@ -29,7 +29,7 @@ class StdinLines:
 
     def __init__(self) -> None:
         self._lines: asyncio.Queue[str | None] | None = None
-        self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def get(cls) -> StdinLines:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant import browser as nav
 from assistant import detect
@@ -16,6 +16,12 @@ from assistant.flows import DESTINATION_LABELS, Flow, Labels, Meta, Route, Step,
 from assistant.pagejs import source
 from assistant.settings import Timeouts
 from assistant.status import WALLS, Status
+
+if TYPE_CHECKING:  # Playwright, the settings' model and the terminal only for the checker
+    from playwright.async_api import Page
+
+    from assistant.settings import Settings
+    from assistant.ui import Person as Terminal
 
 
 class Recorder(Protocol):
@@ -58,6 +64,18 @@ class Result:
         if self.next_steps:
             out["next_steps"] = self.next_steps
         return out
+
+
+@dataclass(frozen=True)
+class PlatformRun:
+    """One platform's run past its verdict: the page, the engine that reached it, the flow, the settings and the
+    person. The actions (forms.py, guide.py) take this one object instead of the five."""
+
+    page: Page
+    engine: Engine
+    flow: Flow
+    settings: Settings
+    person: Terminal
 
 
 class Stop(Exception):
@@ -199,13 +217,13 @@ class Engine:
                 if await self.person.wait_for_wall(page, flow.platform, kind, self.timeouts.login_s, still_walled):
                     raise Stop(status, "", retry_route=True)
                 raise Stop(status, advice)
-        status = response.status if response is not None else 200
-        if status >= 400:
-            await self.capture(page, flow.platform, f"{name}-http-{status}", status=Status.ERROR)
+        http = response.status if response is not None else 200
+        if http >= 400:
+            await self.capture(page, flow.platform, f"{name}-http-{http}", status=Status.ERROR)
             if detect.unavailable(facts, self.labels):
-                raise Stop(Status.UNKNOWN, f"{flow.name} answered {status} at {page.url} and says the page is not "
+                raise Stop(Status.UNKNOWN, f"{flow.name} answered {http} at {page.url} and says the page is not "
                                       f"available.")
-            raise Stop(Status.ERROR, f"{flow.name} answered with HTTP {status} at {page.url}.")
+            raise Stop(Status.ERROR, f"{flow.name} answered with HTTP {http} at {page.url}.")
         if facts.text_length == 0 and not facts.links:
             await self.capture(page, flow.platform, f"{name}-blank", status=Status.UNKNOWN)
             raise Stop(Status.UNKNOWN, f"The page at {page.url} came back blank.")
@@ -235,6 +253,7 @@ class Engine:
 
     async def _find_link(self, page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
+        assert step.follow is not None, "a follow step"  # Step takes exactly one of open, follow, press
         words = self.labels.words(step.follow, self.lang)
         deadline = asyncio.get_running_loop().time() + (self.timeouts.late_s if not step.optional else 1.0)
         while True:
@@ -243,12 +262,13 @@ class Engine:
             by_both = [lk for lk in visible if lk.says(words) and step.href and step.href in lk.href]
             by_label = [lk for lk in visible if lk.says(words)]
             by_href = [lk for lk in visible if step.href and step.href in lk.href]
-            found = (by_both or by_label or by_href or [None])[0]
+            found = next(iter(by_both or by_label or by_href), None)
             if found or asyncio.get_running_loop().time() > deadline:
                 return found
             await self._next_change(page, deadline)
 
     async def _press(self, page, step: Step) -> None:
+        assert step.press is not None, "a press step"
         words = self.labels.words(step.press, self.lang)
         for word in words:
             button = page.get_by_role("button", name=word)

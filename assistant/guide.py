@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass
 
 from assistant.banner import remove_banner, show_banner
-from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
+from assistant.engine import Engine, PlatformRun, Result, Stop, describe_error, detect_errors
 from assistant.flows import Flow, load_guidance
 from assistant.pagejs import source
 
@@ -63,8 +63,9 @@ def _turn() -> tuple[asyncio.Lock, set]:
     return _turns[loop]
 
 
-async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, result: Result) -> Result:
+async def not_offered_guide(run: PlatformRun, result: Result) -> Result:
     """Explain, then visit and outline each alternative (waiting for Enter when the person can act)."""
+    engine, flow, person = run.engine, run.flow, run.person
     guidance = load_guidance()
     lock, said = _turn()
     if "intro" not in said:
@@ -76,9 +77,9 @@ async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, 
     shown = 0
     if person.interactive:
         async with lock:
-            shown = await _walk(page, engine, flow, settings, person, notes)
+            shown = await _walk(run, notes)
     else:
-        shown = await _walk(page, engine, flow, settings, person, notes)
+        shown = await _walk(run, notes)
     result.next_steps = list(guidance.alternatives) + notes
     total = len(flow.alternatives)
     if total:
@@ -87,7 +88,8 @@ async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, 
     return result
 
 
-async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[str]) -> int:
+async def _walk(run: PlatformRun, notes: list[str]) -> int:
+    page, engine, flow, settings, person = run.page, run.engine, run.flow, run.settings, run.person
     steps = list(flow.alternatives.items())
     waiting = person.interactive
     if steps:

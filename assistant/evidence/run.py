@@ -134,7 +134,7 @@ class Run:
                 "status": status,
             }
             try:
-                if shot is not None:
+                if shot is not None and png is not None:
                     write_private(self.path / shot, png)
             except OSError as exc:
                 raise self._write_error(exc) from exc
