@@ -388,7 +388,7 @@ async def goto(page: Page, url: str, timeout_ms: float) -> Response | None:
     return response
 
 
-async def stop_loading(page) -> None:
+async def stop_loading(page: Page) -> None:
     """After a navigation timed out, stop it (as the browser's Stop button does). Otherwise the page stays
     mid-navigation: every later look at it (snapshot, screenshot) waits for the slow answer after all, and that
     answer replaces whatever page the flow has moved on to."""

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # Playwright, the settings' model and the terminal only for t
 class Recorder(Protocol):
     """Where every page reached goes (evidence.py's run folder, through session.py)."""
 
-    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+    async def capture(self, page: Page, platform: str, name: str, texts: dict | None = None,
                       highlights: list[str] | None = None, status: str | None = None) -> str | None: ...
 
 
@@ -38,7 +38,7 @@ class Person(Protocol):
 
     def say(self, message: str) -> None: ...
 
-    async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool: ...
+    async def wait_for_wall(self, page: Page, platform: str, kind: str, timeout_s: float, still_walled) -> bool: ...
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Engine:
     # -- public: check(); then, for the actions of a platform's run (forms.py, guide.py), open(), arrive(),
     # capture(), alive(), ms() and the attributes labels, lang, meta, timeouts, evidence. Nothing else of the engine
     # is theirs to call.
-    async def check(self, page, flow: Flow) -> tuple[Result, detect.Detection | None]:
+    async def check(self, page: Page, flow: Flow) -> tuple[Result, detect.Detection | None]:
         """Walk the routes in order until one reaches a recognised destination; give the verdict."""
         failures: list[Stop] = []
         broken: list[str] = []
@@ -151,13 +151,13 @@ class Engine:
         return self._result(flow, Status.UNKNOWN, detail + ".", None), None
 
     # -- routes ------------------------------------------------------------------------------------------
-    async def _walk(self, page, flow: Flow, route: Route) -> None:
+    async def _walk(self, page: Page, flow: Flow, route: Route) -> None:
         try:
             await self._steps(page, flow, route)
         finally:
             self._final_step = False  # pages after the route (the form, the guide) are captured on arrival
 
-    async def _steps(self, page, flow: Flow, route: Route) -> None:
+    async def _steps(self, page: Page, flow: Flow, route: Route) -> None:
         for i, step in enumerate(route.steps):
             self._final_step = i == len(route.steps) - 1  # the verdict captures the destination, outlined
             if step.open:
@@ -176,7 +176,7 @@ class Engine:
                 await self.arrive(page, flow, step.press or "page", None)
 
     # -- pages ---------------------------------------------------------------------------------------------------
-    async def open(self, page, flow: Flow, url: str, name: str) -> None:
+    async def open(self, page: Page, flow: Flow, url: str, name: str) -> None:
         """Go to `url` as a route step does: the cookie dialog, walls and faults handled, the page in the evidence
         as `name`. Raises Stop (a status and one sentence) or the browser's error."""
         if url in self.failed:
@@ -193,7 +193,7 @@ class Engine:
                 self.failed[url] = Stop(*describe_error(exc, self.timeouts.nav_s))
             raise
 
-    async def arrive(self, page, flow: Flow, name: str, response) -> detect.PageFacts:
+    async def arrive(self, page: Page, flow: Flow, name: str, response) -> detect.PageFacts:
         """Every page reached (by `open`, or by a click: `response` None): the cookie dialog, walls, faults, then
         the evidence screenshot."""
         facts = await detect.snapshot(page)
@@ -232,7 +232,7 @@ class Engine:
             await self.capture(page, flow.platform, name)
         return facts
 
-    async def _decline_cookies(self, page, flow: Flow, decline: str) -> None:
+    async def _decline_cookies(self, page: Page, flow: Flow, decline: str) -> None:
         words = [decline] if decline else self.labels.words("decline_cookies", self.lang)
         dialog = page.get_by_role("dialog")
         for word in words:
@@ -251,7 +251,7 @@ class Engine:
                 return
         raise Stop(Status.UNKNOWN, f"{flow.name} shows a cookie dialog without a recognisable 'decline' button.")
 
-    async def _find_link(self, page, step: Step) -> detect.Link | None:
+    async def _find_link(self, page: Page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
         assert step.follow is not None, "a follow step"  # Step takes exactly one of open, follow, press
         words = self.labels.words(step.follow, self.lang)
@@ -267,7 +267,7 @@ class Engine:
                 return found
             await self._next_change(page, deadline)
 
-    async def _press(self, page, step: Step) -> None:
+    async def _press(self, page: Page, step: Step) -> None:
         assert step.press is not None, "a press step"
         words = self.labels.words(step.press, self.lang)
         for word in words:
@@ -278,7 +278,7 @@ class Engine:
         raise RouteBroken(f"no '{words[0]}' button on {page.url}")
 
     # -- the destination ---------------------------------------------------------------------------------------
-    async def _verdict(self, page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
+    async def _verdict(self, page: Page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
         key = DESTINATION_LABELS[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
@@ -328,7 +328,7 @@ class Engine:
         return self._result(flow, Status.NOT_OFFERED, f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
                                                  f"objection link there{extra}.", route), found
 
-    async def _expand_ai_sections(self, page, flow: Flow) -> bool:
+    async def _expand_ai_sections(self, page: Page, flow: Flow) -> bool:
         """Open collapsed sections (aria-expanded=false) that speak of AI at Meta: the box may sit in one."""
         words = [normalise(w) for key in ("ai_at_meta", "box_title") for w in self.labels.words(key, self.lang)]
         toggles = await page.evaluate(source("collapsed"), words)
@@ -344,7 +344,7 @@ class Engine:
         return bool(toggles)
 
     # -- helpers -------------------------------------------------------------------------------------------------
-    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+    async def capture(self, page: Page, platform: str, name: str, texts: dict | None = None,
                       highlights: list[str] | None = None, status: str | None = None) -> str | None:
         """The page in the evidence (outlined elements and all), kept in the platform's evidence list."""
         shot = await self.recorder.capture(page, platform, name, texts=texts, highlights=highlights, status=status)
@@ -364,7 +364,7 @@ class Engine:
         u = urlsplit(url)
         return (u.hostname or "page").split(".")[0] + "-" + (u.path.strip("/").replace("/", "-") or "home")
 
-    async def _next_change(self, page, deadline: float) -> None:
+    async def _next_change(self, page: Page, deadline: float) -> None:
         """Wait for the DOM to change (or the deadline): no fixed sleeps."""
         remaining = max(0.05, deadline - asyncio.get_running_loop().time())
         try:
@@ -374,7 +374,7 @@ class Engine:
         except detect_errors():
             pass
 
-    async def alive(self, page) -> bool:
+    async def alive(self, page: Page) -> bool:
         """The page (and its browser) still answers."""
         try:
             await page.evaluate("1")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.banner import remove_banner, show_banner
 from assistant.engine import Engine, PlatformRun, Result, Stop, describe_error, detect_errors
 from assistant.flows import Flow, load_guidance
 from assistant.pagejs import source
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ async def _walk(run: PlatformRun, notes: list[str]) -> int:
     return shown
 
 
-async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
+async def _open(page: Page, engine: Engine, flow: Flow, url: str, key: str) -> None:
     """The engine's own navigation (walls, cookie dialog, evidence); once more after the person logged in."""
     for _attempt in range(2):
         try:
@@ -141,7 +145,7 @@ async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
     raise Stop("login_required", f"{flow.name} still asks to log in at {url}.")
 
 
-async def _outline(page, alt: Alternative, engine: Engine) -> bool:
+async def _outline(page: Page, alt: Alternative, engine: Engine) -> bool:
     """Outline the first visible control the alternative names; never click it."""
     words = engine.labels.words(alt.label, engine.lang) if alt.label else []
     candidates = [page.get_by_role("button", name=w) for w in words] + [page.locator(s) for s in alt.selectors]

@@ -18,6 +18,7 @@ from assistant import detect
 from assistant.evidence import mask_email
 
 if TYPE_CHECKING:  # rich is imported when the first line is shown, not at start-up
+    from playwright.async_api import Page
     from rich.console import Console
     from rich.status import Status as Spinner
     from rich.text import Text
@@ -135,7 +136,7 @@ class Person:
                         self.console.print()
                     self._show_status()
 
-    async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool:
+    async def wait_for_wall(self, page: Page, platform: str, kind: str, timeout_s: float, still_walled) -> bool:
         """Wait for the person to get past a login or security check in the browser. False if we cannot."""
         if not self.interactive:
             return False
