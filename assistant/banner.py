@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.engine import detect_errors
 from assistant.pagejs import source
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 # A fixed bar in a shadow root (js/banner.js). Used by guide.py (explain).
 
@@ -17,7 +21,7 @@ class Button:
     kind: str = "ok"  # "ok" (green) or "no" (grey)
 
 
-async def show_banner(page, message: str, *, tag: str = "optout-guide-banner", label: str = "optout-assistant",
+async def show_banner(page: Page, message: str, *, tag: str = "optout-guide-banner", label: str = "optout-assistant",
                       heading: str = "optout-assistant:", buttons: tuple[Button, ...] = (),
                       callback: str | None = None) -> bool:
     """Show a bar at the bottom of the page; a button click calls `window[callback](value)` (expose it first)."""
@@ -26,7 +30,7 @@ async def show_banner(page, message: str, *, tag: str = "optout-guide-banner", l
     return bool(await page.evaluate(source("banner"), arg))
 
 
-async def remove_banner(page, tag: str = "optout-guide-banner") -> None:
+async def remove_banner(page: Page, tag: str = "optout-guide-banner") -> None:
     try:
         await page.evaluate(source("banner_remove"), tag)
     except detect_errors():  # the page may have navigated away

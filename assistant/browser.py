@@ -17,8 +17,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant import paths
+
+if TYPE_CHECKING:  # Playwright's types only for the checker: importing it costs start-up time
+    from playwright.async_api import Browser as PlaywrightBrowser
+    from playwright.async_api import Page, Playwright, Response
 
 SYSTEM_CANDIDATES = (
     "/usr/lib/chromium/chromium",  # Debian's real binary; /usr/bin/chromium is a slower shell wrapper
@@ -48,7 +53,7 @@ class BrowserChoice:
 
 
 def _executable(path: str | None) -> bool:
-    return bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
+    return path is not None and bool(path) and os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def playwright_browser_dir() -> Path:
@@ -251,17 +256,18 @@ class Browser:
     """One running browser for a run: contexts per platform, routed when `via` is set."""
 
     def __init__(self, choice: BrowserChoice, headless: bool, via: str | None = None,
-                 nav_timeout_ms: int = 20000) -> None:
+                 nav_timeout_ms: float = 20000) -> None:
         self.choice, self.headless, self.via, self.nav_timeout_ms = choice, headless, via, nav_timeout_ms
-        self._pw = self._browser = None
+        self._pw: Playwright | None = None
+        self._browser: PlaywrightBrowser | None = None
         self.routers: list = []
 
     async def __aenter__(self) -> Browser:
         from playwright.async_api import async_playwright
 
-        self._pw = await async_playwright().start()
+        self._pw = pw = await async_playwright().start()
         args = ["--disable-gpu"] if not self.headless else []  # headed on Xvfb: no flaky full-page captures
-        extra = {}
+        extra: dict[str, Any] = {}
         if self.via and _is_loopback(self.via):
             args.append("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost")
             # Every page request is answered by the router, so the browser itself needs no network at all: a
@@ -274,9 +280,9 @@ class Browser:
                 extra["channel"] = self.choice.channel
             else:
                 extra["executable_path"] = self.choice.executable
-            self._browser = await self._pw.chromium.launch(headless=self.headless, args=args, **extra)
+            self._browser = await pw.chromium.launch(headless=self.headless, args=args, **extra)
         except Exception:
-            await self._pw.stop()
+            await pw.stop()
             raise
         return self
 
@@ -295,6 +301,7 @@ class Browser:
         from assistant.routing import Router
 
         via = via or self.via
+        assert self._browser is not None, "new_context before the browser started"
         ctx = await self._browser.new_context(
             storage_state=str(state_file) if state_file and state_file.exists() else None,
             viewport={"width": 1280, "height": 900}, locale=locale or "en-US")
@@ -305,9 +312,9 @@ class Browser:
             self.routers.append(router)
             await ctx.route("**/*", router.handle)
             await ctx.route_web_socket("**", functools.partial(_refuse_web_socket, router))
-            ctx.router = router
+            ctx.router = router  # type: ignore[attr-defined]  # the context carries its router (see settle)
         else:
-            ctx.router = None
+            ctx.router = None  # type: ignore[attr-defined]
         return ctx
 
     async def __aexit__(self, *exc) -> None:
@@ -350,7 +357,7 @@ async def save_state(context, state_file: Path) -> None:
     os.replace(tmp, state_file)
 
 
-async def settle(page, timeout_ms: int) -> None:
+async def settle(page: Page, timeout_ms: float) -> None:
     """Wait until the page has loaded and is not a routing stub that is about to navigate anew."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -361,13 +368,14 @@ async def settle(page, timeout_ms: int) -> None:
             current = page.url
             if router is None or router.redirect_target(current) is None:
                 return
-            await page.wait_for_url(lambda u, c=current: u != c, wait_until="load", timeout=timeout_ms)
+            await page.wait_for_url(lambda u, c=current: u != c,  # type: ignore[misc]
+                                    wait_until="load", timeout=timeout_ms)
     except PlaywrightTimeout:
         await stop_loading(page)
         raise
 
 
-async def goto(page, url: str, timeout_ms: int):
+async def goto(page: Page, url: str, timeout_ms: float) -> Response | None:
     """Navigate to a real Meta URL and follow any redirect to where it lands."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -380,7 +388,7 @@ async def goto(page, url: str, timeout_ms: int):
     return response
 
 
-async def stop_loading(page) -> None:
+async def stop_loading(page: Page) -> None:
     """After a navigation timed out, stop it (as the browser's Stop button does). Otherwise the page stays
     mid-navigation: every later look at it (snapshot, screenshot) waits for the slow answer after all, and that
     answer replaces whatever page the flow has moved on to."""

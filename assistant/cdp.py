@@ -13,10 +13,14 @@ port controls the browser and everything it is logged in to.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assistant.browser import BrowserChoice, _refuse_web_socket, meta_host_suffixes
 from assistant.settings import UsageError
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Playwright
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 CONNECT_TIMEOUT_MS = 15000
@@ -81,20 +85,21 @@ class ConnectedBrowser:
     def __init__(self, url: str, via: str | None = None, nav_timeout_ms: float = 20000) -> None:
         self.url, self.via, self.nav_timeout_ms = url, via, nav_timeout_ms
         self.choice = BrowserChoice(None, "cdp", f"--cdp: the browser already running at {url}")
-        self._pw = self._browser = None
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
         self.tabs: list[OwnTabs] = []
         self.routers: list = []
 
     async def __aenter__(self) -> ConnectedBrowser:
         from playwright.async_api import async_playwright
 
-        self._pw = await async_playwright().start()
+        self._pw = pw = await async_playwright().start()
         try:
-            self._browser = await self._pw.chromium.connect_over_cdp(self.url, timeout=CONNECT_TIMEOUT_MS)
-            if not self._browser.contexts:
+            self._browser = connected = await pw.chromium.connect_over_cdp(self.url, timeout=CONNECT_TIMEOUT_MS)
+            if not connected.contexts:
                 raise ConnectionError(f"the browser at {self.url} has no default context to work in")
         except Exception:
-            await self._pw.stop()
+            await pw.stop()
             raise
         return self
 
@@ -119,6 +124,7 @@ class ConnectedBrowser:
         router = Router(via, meta_host_suffixes()) if via else None
         if router is not None:
             self.routers.append(router)
+        assert self._browser is not None, "new_context before the browser was connected"
         tabs = OwnTabs(self._browser.contexts[0], router, nav_timeout_ms or self.nav_timeout_ms)
         self.tabs.append(tabs)
         return tabs

@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from assistant.isolated import IsolatedWorld
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 BANNER_TAG = "optout-consent-banner"
 BANNER_LABEL = "optout-assistant confirmation"
@@ -29,7 +33,7 @@ class StdinLines:
 
     def __init__(self) -> None:
         self._lines: asyncio.Queue[str | None] | None = None
-        self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def get(cls) -> StdinLines:
@@ -90,7 +94,7 @@ class Consent:
         self.code_provider = code_provider  # the demo reads the replica's mailbox; real runs ask the person
         self._terminal_lock = asyncio.Lock()
 
-    async def obtain(self, page, platform: str, summary: str, form=None, gate=None) -> str:
+    async def obtain(self, page: Page, platform: str, summary: str, form=None, gate=None) -> str:
         """'confirm' (send it for me), 'self' (the person pressed the form's button), or 'declined'/'timeout'.
 
         In a visible browser both ways of saying yes live in the assistant's isolated world (isolated.py): the

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING
 
-import click
+if TYPE_CHECKING:
+    from assistant.session import Outcome
 
 
 def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as_json: bool,
-             evidence_dir: str | None, platform: str) -> int:
+             evidence_dir: str | None, platform: str) -> Outcome:
+    """Serve the replica, run `object` against it and return what was found (the CLI prints it)."""
     from assistant import browser, session, settings
     from assistant.replica.scenarios import Scenario
     from assistant.replica.server import ReplicaServer
-    from assistant.summary import human_summary
     from assistant.ui import Person
 
     settings.load_env_file()
@@ -42,15 +43,4 @@ def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as
         # A throw-away browser profile (as for every --via run): the person's saved sessions are never touched,
         # and the demo's verdicts stay out of the history that `watch` and `status` compare.
         outcome = session.drive(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
-    if as_json:
-        click.echo(json.dumps(dict(outcome.report, digest=outcome.digest), ensure_ascii=False, indent=2))
-    else:
-        click.echo(human_summary(outcome.report))
-        if outcome.run:
-            click.echo(f"Open the report: {outcome.run.path / 'report.html'}")
-    if outcome.digest:
-        click.echo(f"Evidence digest: {outcome.digest} (`optout verify {outcome.run.path}` re-checks it)", err=True)
-    if outcome.interrupted:
-        click.echo(f"Interrupted ({outcome.interrupted}). The run folder keeps what was gathered so far "
-                   "(marked incomplete).", err=True)
-    return outcome.exit_code
+    return outcome

@@ -8,10 +8,14 @@ changed label is a data change. Never by class names: Meta's are hashed and chan
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assistant.flows import Labels, Meta, label_matches, text_contains
 from assistant.pagejs import source
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 @dataclass
@@ -52,7 +56,7 @@ class Detection:
     why: str = ""
 
 
-async def snapshot(page) -> PageFacts:
+async def snapshot(page: Page) -> PageFacts:
     raw = await page.evaluate(source("snapshot"))
     links = [Link(x["i"], x["text"], x["name"], x["href"], x["context"], x["visible"]) for x in raw.pop("links")]
     return PageFacts(links=links, **raw)

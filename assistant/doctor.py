@@ -4,37 +4,48 @@ from __future__ import annotations
 
 import os
 import sys
-
-import click
+from dataclasses import dataclass, field
 
 from assistant import browser, paths, version
 
 
-def doctor_report(browser_path: str | None = None, browser_kind: str | None = None, cdp: str | None = None) -> int:
+@dataclass
+class Doctor:
+    """What `optout doctor` found: a heading, one line per thing checked (fine or not), the problems to fix."""
+
+    heading: str
+    lines: list[tuple[bool, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+
+def doctor_report(browser_path: str | None = None, browser_kind: str | None = None,
+                  cdp: str | None = None) -> Doctor:
     from assistant import flows, settings
 
-    problems: list[str] = []
-    ok = click.style("ok", fg="green")
-    bad = click.style("!!", fg="red")
-    click.echo(f"optout-assistant {version()} on Python {sys.version.split()[0]} ({sys.platform})")
+    found = Doctor(f"optout-assistant {version()} on Python {sys.version.split()[0]} ({sys.platform})")
+    problems, lines = found.problems, found.lines
     try:
         settings.load_env_file()
         settings.check_keys(dict(os.environ), "the environment")
     except settings.UsageError as exc:
         problems.append(str(exc))
     ignored = settings.ENV_FILE["ignored"]
-    click.echo(f"[{ok}] settings file (.env): {settings.env_file_read()}"
-               + (f"; only OPTOUT_* keys are read, ignored: {', '.join(ignored)}" if ignored else ""))
-    _browser_lines(browser_path, browser_kind, cdp, problems, ok, bad)
+    lines.append((True, f"settings file (.env): {settings.env_file_read()}"
+               + (f"; only OPTOUT_* keys are read, ignored: {', '.join(ignored)}" if ignored else "")))
+    _browser_lines(browser_path, browser_kind, cdp, problems, lines)
     if browser.display_available():
         screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "desktop"
-        click.echo(f"[{ok}] display: available ({screen}"
-                   "): the browser will be visible")
+        lines.append((True, f"display: available ({screen}"
+                   "): the browser will be visible"))
     else:
-        click.echo(f"[{ok}] display: none: runs are headless (for a visible browser: xvfb-run -a optout ...)")
-    click.echo(f"[{ok}] profiles: {paths.profiles_dir()} (private, 0700)")
-    click.echo(f"[{ok}] evidence: {settings.env('OPTOUT_EVIDENCE_DIR') or paths.runs_dir()}")
-    click.echo(f"[{ok}] flows: {paths.flows_dir()}")
+        lines.append((True, "display: none: runs are headless (for a visible browser: xvfb-run -a optout ...)"))
+    lines.append((True, f"profiles: {paths.profiles_dir()} (private, 0700)"))
+    lines.append((True, f"evidence: {settings.env('OPTOUT_EVIDENCE_DIR') or paths.runs_dir()}"))
+    lines.append((True, f"flows: {paths.flows_dir()}"))
     try:
         flows.validate_all()
     except flows.FlowError as exc:
@@ -48,16 +59,11 @@ def doctor_report(browser_path: str | None = None, browser_kind: str | None = No
              "OPTOUT_LANG": settings.validate_lang, "OPTOUT_VIA": settings.validate_via}[key](value)
         except settings.UsageError as exc:
             problems.append(f"{key}: {exc}")
-    if problems:
-        click.echo(click.style("Problems:", fg="red", bold=True))
-        for p in problems:
-            click.echo(f"  - {p}")
-        return 1
-    click.echo(click.style("Everything looks ready.", fg="green"))
-    return 0
+    return found
 
 
-def _browser_lines(browser_path, browser_kind, cdp, problems: list[str], ok: str, bad: str) -> str | None:
+def _browser_lines(browser_path: str | None, browser_kind: str | None, cdp: str | None, problems: list[str],
+                   lines: list[tuple[bool, str]]) -> str | None:
     """Which browsers are present (Chromium, Google Chrome, Microsoft Edge), which one a run will use and why; with
     --cdp (or OPTOUT_CDP), whether the running browser answers. Returns the --cdp address checked, if any."""
     from assistant import settings
@@ -75,9 +81,9 @@ def _browser_lines(browser_path, browser_kind, cdp, problems: list[str], ok: str
     present = [f"chromium ({chromium})" if chromium else "chromium: none"]
     present += [f"{kind} ({exe})" if (exe := browser.channel_executable(kind)) else f"{kind}: not installed"
                 for kind in browser.CHANNEL_NAMES]
-    click.echo(f"[{ok}] browsers present: {'; '.join(present)}")
+    lines.append((True, f"browsers present: {'; '.join(present)}"))
     if failed:
-        click.echo(f"[{bad}] browser: the one asked for cannot be used (see Problems)")
+        lines.append((False, "browser: the one asked for cannot be used (see Problems)"))
         return None
     if cdp:
         import asyncio
@@ -86,20 +92,20 @@ def _browser_lines(browser_path, browser_kind, cdp, problems: list[str], ok: str
 
         try:
             version, tabs = asyncio.run(probe(cdp))
-            click.echo(f"[{ok}] browser: your running browser at {cdp} (--cdp): version {version}, {tabs} "
+            lines.append((True, f"browser: your running browser at {cdp} (--cdp): version {version}, {tabs} "
                        f"tab{'s' if tabs != 1 else ''} open\n      why: --cdp connects to it; the assistant opens "
-                       "tabs of its own there and leaves yours and the browser running")
+                       "tabs of its own there and leaves yours and the browser running"))
         except Exception as exc:  # noqa: BLE001 - refused, not a browser, timed out: one sentence
             why = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
             problems.append(f"--cdp {cdp}: no browser answered there ({why}). Start it with "
                             "--remote-debugging-port (see README).")
-            click.echo(f"[{bad}] browser: nothing to connect to at {cdp}")
+            lines.append((False, f"browser: nothing to connect to at {cdp}"))
         return cdp
     try:
         choice = browser.choose_browser(browser_kind, browser_path)
         where = choice.executable or f"Playwright's Chromium in {browser.playwright_browser_dir()}"
-        click.echo(f"[{ok}] browser: {where}\n      why: {choice.reason}")
+        lines.append((True, f"browser: {where}\n      why: {choice.reason}"))
     except browser.BrowserMissing as exc:
         problems.append(str(exc))
-        click.echo(f"[{bad}] browser: none found")
+        lines.append((False, "browser: none found"))
     return None

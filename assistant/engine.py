@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant import browser as nav
 from assistant import detect
@@ -17,11 +17,17 @@ from assistant.pagejs import source
 from assistant.settings import Timeouts
 from assistant.status import WALLS, Status
 
+if TYPE_CHECKING:  # Playwright, the settings' model and the terminal only for the checker
+    from playwright.async_api import Page
+
+    from assistant.settings import Settings
+    from assistant.ui import Person as Terminal
+
 
 class Recorder(Protocol):
     """Where every page reached goes (evidence.py's run folder, through session.py)."""
 
-    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+    async def capture(self, page: Page, platform: str, name: str, texts: dict | None = None,
                       highlights: list[str] | None = None, status: str | None = None) -> str | None: ...
 
 
@@ -32,7 +38,7 @@ class Person(Protocol):
 
     def say(self, message: str) -> None: ...
 
-    async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool: ...
+    async def wait_for_wall(self, page: Page, platform: str, kind: str, timeout_s: float, still_walled) -> bool: ...
 
 
 @dataclass
@@ -58,6 +64,18 @@ class Result:
         if self.next_steps:
             out["next_steps"] = self.next_steps
         return out
+
+
+@dataclass(frozen=True)
+class PlatformRun:
+    """One platform's run past its verdict: the page, the engine that reached it, the flow, the settings and the
+    person. The actions (forms.py, guide.py) take this one object instead of the five."""
+
+    page: Page
+    engine: Engine
+    flow: Flow
+    settings: Settings
+    person: Terminal
 
 
 class Stop(Exception):
@@ -99,7 +117,7 @@ class Engine:
     # -- public: check(); then, for the actions of a platform's run (forms.py, guide.py), open(), arrive(),
     # capture(), alive(), ms() and the attributes labels, lang, meta, timeouts, evidence. Nothing else of the engine
     # is theirs to call.
-    async def check(self, page, flow: Flow) -> tuple[Result, detect.Detection | None]:
+    async def check(self, page: Page, flow: Flow) -> tuple[Result, detect.Detection | None]:
         """Walk the routes in order until one reaches a recognised destination; give the verdict."""
         failures: list[Stop] = []
         broken: list[str] = []
@@ -133,13 +151,13 @@ class Engine:
         return self._result(flow, Status.UNKNOWN, detail + ".", None), None
 
     # -- routes ------------------------------------------------------------------------------------------
-    async def _walk(self, page, flow: Flow, route: Route) -> None:
+    async def _walk(self, page: Page, flow: Flow, route: Route) -> None:
         try:
             await self._steps(page, flow, route)
         finally:
             self._final_step = False  # pages after the route (the form, the guide) are captured on arrival
 
-    async def _steps(self, page, flow: Flow, route: Route) -> None:
+    async def _steps(self, page: Page, flow: Flow, route: Route) -> None:
         for i, step in enumerate(route.steps):
             self._final_step = i == len(route.steps) - 1  # the verdict captures the destination, outlined
             if step.open:
@@ -158,7 +176,7 @@ class Engine:
                 await self.arrive(page, flow, step.press or "page", None)
 
     # -- pages ---------------------------------------------------------------------------------------------------
-    async def open(self, page, flow: Flow, url: str, name: str) -> None:
+    async def open(self, page: Page, flow: Flow, url: str, name: str) -> None:
         """Go to `url` as a route step does: the cookie dialog, walls and faults handled, the page in the evidence
         as `name`. Raises Stop (a status and one sentence) or the browser's error."""
         if url in self.failed:
@@ -175,7 +193,7 @@ class Engine:
                 self.failed[url] = Stop(*describe_error(exc, self.timeouts.nav_s))
             raise
 
-    async def arrive(self, page, flow: Flow, name: str, response) -> detect.PageFacts:
+    async def arrive(self, page: Page, flow: Flow, name: str, response) -> detect.PageFacts:
         """Every page reached (by `open`, or by a click: `response` None): the cookie dialog, walls, faults, then
         the evidence screenshot."""
         facts = await detect.snapshot(page)
@@ -199,13 +217,13 @@ class Engine:
                 if await self.person.wait_for_wall(page, flow.platform, kind, self.timeouts.login_s, still_walled):
                     raise Stop(status, "", retry_route=True)
                 raise Stop(status, advice)
-        status = response.status if response is not None else 200
-        if status >= 400:
-            await self.capture(page, flow.platform, f"{name}-http-{status}", status=Status.ERROR)
+        http = response.status if response is not None else 200
+        if http >= 400:
+            await self.capture(page, flow.platform, f"{name}-http-{http}", status=Status.ERROR)
             if detect.unavailable(facts, self.labels):
-                raise Stop(Status.UNKNOWN, f"{flow.name} answered {status} at {page.url} and says the page is not "
+                raise Stop(Status.UNKNOWN, f"{flow.name} answered {http} at {page.url} and says the page is not "
                                       f"available.")
-            raise Stop(Status.ERROR, f"{flow.name} answered with HTTP {status} at {page.url}.")
+            raise Stop(Status.ERROR, f"{flow.name} answered with HTTP {http} at {page.url}.")
         if facts.text_length == 0 and not facts.links:
             await self.capture(page, flow.platform, f"{name}-blank", status=Status.UNKNOWN)
             raise Stop(Status.UNKNOWN, f"The page at {page.url} came back blank.")
@@ -214,7 +232,7 @@ class Engine:
             await self.capture(page, flow.platform, name)
         return facts
 
-    async def _decline_cookies(self, page, flow: Flow, decline: str) -> None:
+    async def _decline_cookies(self, page: Page, flow: Flow, decline: str) -> None:
         words = [decline] if decline else self.labels.words("decline_cookies", self.lang)
         dialog = page.get_by_role("dialog")
         for word in words:
@@ -233,8 +251,9 @@ class Engine:
                 return
         raise Stop(Status.UNKNOWN, f"{flow.name} shows a cookie dialog without a recognisable 'decline' button.")
 
-    async def _find_link(self, page, step: Step) -> detect.Link | None:
+    async def _find_link(self, page: Page, step: Step) -> detect.Link | None:
         """A link by its label (page language first) or, failing that, by a part of its address."""
+        assert step.follow is not None, "a follow step"  # Step takes exactly one of open, follow, press
         words = self.labels.words(step.follow, self.lang)
         deadline = asyncio.get_running_loop().time() + (self.timeouts.late_s if not step.optional else 1.0)
         while True:
@@ -243,12 +262,13 @@ class Engine:
             by_both = [lk for lk in visible if lk.says(words) and step.href and step.href in lk.href]
             by_label = [lk for lk in visible if lk.says(words)]
             by_href = [lk for lk in visible if step.href and step.href in lk.href]
-            found = (by_both or by_label or by_href or [None])[0]
+            found = next(iter(by_both or by_label or by_href), None)
             if found or asyncio.get_running_loop().time() > deadline:
                 return found
             await self._next_change(page, deadline)
 
-    async def _press(self, page, step: Step) -> None:
+    async def _press(self, page: Page, step: Step) -> None:
+        assert step.press is not None, "a press step"
         words = self.labels.words(step.press, self.lang)
         for word in words:
             button = page.get_by_role("button", name=word)
@@ -258,7 +278,7 @@ class Engine:
         raise RouteBroken(f"no '{words[0]}' button on {page.url}")
 
     # -- the destination ---------------------------------------------------------------------------------------
-    async def _verdict(self, page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
+    async def _verdict(self, page: Page, flow: Flow, route: Route) -> tuple[Result, detect.Detection | None]:
         key = DESTINATION_LABELS[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
@@ -308,7 +328,7 @@ class Engine:
         return self._result(flow, Status.NOT_OFFERED, f"{where[0].upper()}{where[1:]} was read: Meta offers no AI "
                                                  f"objection link there{extra}.", route), found
 
-    async def _expand_ai_sections(self, page, flow: Flow) -> bool:
+    async def _expand_ai_sections(self, page: Page, flow: Flow) -> bool:
         """Open collapsed sections (aria-expanded=false) that speak of AI at Meta: the box may sit in one."""
         words = [normalise(w) for key in ("ai_at_meta", "box_title") for w in self.labels.words(key, self.lang)]
         toggles = await page.evaluate(source("collapsed"), words)
@@ -324,7 +344,7 @@ class Engine:
         return bool(toggles)
 
     # -- helpers -------------------------------------------------------------------------------------------------
-    async def capture(self, page, platform: str, name: str, texts: dict | None = None,
+    async def capture(self, page: Page, platform: str, name: str, texts: dict | None = None,
                       highlights: list[str] | None = None, status: str | None = None) -> str | None:
         """The page in the evidence (outlined elements and all), kept in the platform's evidence list."""
         shot = await self.recorder.capture(page, platform, name, texts=texts, highlights=highlights, status=status)
@@ -344,7 +364,7 @@ class Engine:
         u = urlsplit(url)
         return (u.hostname or "page").split(".")[0] + "-" + (u.path.strip("/").replace("/", "-") or "home")
 
-    async def _next_change(self, page, deadline: float) -> None:
+    async def _next_change(self, page: Page, deadline: float) -> None:
         """Wait for the DOM to change (or the deadline): no fixed sleeps."""
         remaining = max(0.05, deadline - asyncio.get_running_loop().time())
         try:
@@ -354,7 +374,7 @@ class Engine:
         except detect_errors():
             pass
 
-    async def alive(self, page) -> bool:
+    async def alive(self, page: Page) -> bool:
         """The page (and its browser) still answers."""
         try:
             await page.evaluate("1")

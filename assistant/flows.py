@@ -220,8 +220,8 @@ def _load(path: Path, model: type[_Model]):
         if err["type"] == "extra_forbidden":
             msg = "unknown field" + _suggest(str(loc[-1]), model, loc)
         raise FlowError(f"{path}, line {_line_of(text, loc)}: field '{field or '(top)'}': {msg}.") from None
-    if getattr(obj, "version", SUPPORTED_VERSION) > SUPPORTED_VERSION:
-        raise FlowError(f"{path}: version {obj.version} is newer than this assistant understands "
+    if (version := getattr(obj, "version", SUPPORTED_VERSION)) > SUPPORTED_VERSION:
+        raise FlowError(f"{path}: version {version} is newer than this assistant understands "
                         f"({SUPPORTED_VERSION}); update optout-assistant.")
     return obj
 

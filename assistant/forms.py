@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import gettext
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant import browser as nav
 from assistant import detect
 from assistant.consent import Consent
-from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
+from assistant.engine import PlatformRun, Result, Stop, describe_error, detect_errors
 from assistant.evidence import mask_email
 from assistant.flows import Flow, Forms, fold, load_forms, load_guidance, normalise
 from assistant.gate import SubmissionGate
 from assistant.pagejs import source
-from assistant.settings import Settings, has_terminal
+from assistant.settings import has_terminal
 
 MAX_STEPS = 5
 MAX_CODES = 3
@@ -124,13 +125,14 @@ def hints(forms: Forms, labels, lang: str | None) -> dict:
 class ObjectionForm:
     """One objection form on one page, from the gate question to Meta's answer."""
 
-    def __init__(self, page, engine: Engine, flow: Flow, settings: Settings, person, gate: SubmissionGate) -> None:
-        self.page, self.engine, self.flow, self.settings, self.person, self.gate = page, engine, flow, settings, \
-            person, gate
+    def __init__(self, run: PlatformRun, gate: SubmissionGate) -> None:
+        self.page, self.engine, self.flow, self.settings, self.person = run.page, run.engine, run.flow, \
+            run.settings, run.person
+        self.gate = gate
         self.forms = load_forms()
-        self.labels = engine.labels
+        self.labels = run.engine.labels
         self.done = Filled()
-        self.lang = engine.lang
+        self.lang = run.engine.lang
         self.page_lang = ""
 
     # -- looking ---------------------------------------------------------------------------------------------
@@ -435,7 +437,8 @@ class ObjectionForm:
         code = self.forms.fields["code"]
         arg = {**words, "code": {"autocomplete": code.autocomplete, "inputmodes": code.inputmodes,
                                  "max_length": code.max_length,
-                                 "words": [normalise(w) for w in self.labels.words(code.labels)]},
+                                 "words": [normalise(w) for w in self.labels.words(code.labels)]
+                                          if code.labels else []},
                "marked": [c.id for c in view.controls], "names": [c.name for c in view.controls if c.name],
                "headings": [normalise(h) for h in view.raw.get("headings", [])]}
         try:
@@ -537,16 +540,18 @@ def _mask(value: str) -> str:
     return mask_email(value) if "@" in (value or "") else value
 
 
-async def object_on_page(page, engine: Engine, flow: Flow, settings: Settings, person, result: Result,
-                         code_provider=None) -> Result:
+async def object_on_page(run: PlatformRun, result: Result,
+                         code_provider: Callable[[str], str | None] | None = None) -> Result:
     """From an `available` verdict: open the form, fill it, get consent, submit, read Meta's answer."""
+    page, engine, flow, settings, person = run.page, run.engine, run.flow, run.settings, run.person
+    assert result.object_link is not None, "an available verdict names its objection link"
     href = result.object_link["href"]
     forms = load_forms()
     gate = await SubmissionGate(tuple(forms.submission.endpoint_paths), tuple(engine.meta.hosts.suffixes),
                                 forms.submission.click_grace_s).install(page if settings.cdp else page.context)
     consent = Consent(settings.yes, has_terminal(), not settings.headless, settings.timeouts.confirm_s, person,
                       code_provider)
-    form = ObjectionForm(page, engine, flow, settings, person, gate)
+    form = ObjectionForm(run, gate)
     view: FormView | None = None
     try:
         person.say(f"{flow.name}: opening the objection form {href}")

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from loguru import logger
@@ -36,7 +37,7 @@ class Sent:
     url: str
     fields: dict[str, str]
     why: str
-    request: object = None
+    request: Any = None
     status: int | None = None
 
     async def answered(self, timeout_s: float) -> int | None:
@@ -186,7 +187,7 @@ def _fields(body: bytes | None, headers: dict) -> dict[str, str]:
             pass
     if "multipart/" in kind:
         message = BytesParser(policy=HTTP).parsebytes(b"content-type: " + kind.encode() + b"\r\n\r\n" + body)
-        return {part.get_param("name", header="content-disposition") or "?": part.get_content()
+        return {str(part.get_param("name", header="content-disposition") or "?"): part.get_content()
                 for part in message.iter_parts() if not part.get_filename()}
     return dict(parse_qsl(text, keep_blank_values=True))
 

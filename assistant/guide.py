@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.banner import remove_banner, show_banner
-from assistant.engine import Engine, Result, Stop, describe_error, detect_errors
+from assistant.engine import Engine, PlatformRun, Result, Stop, describe_error, detect_errors
 from assistant.flows import Flow, load_guidance
 from assistant.pagejs import source
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,9 @@ def _turn() -> tuple[asyncio.Lock, set]:
     return _turns[loop]
 
 
-async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, result: Result) -> Result:
+async def not_offered_guide(run: PlatformRun, result: Result) -> Result:
     """Explain, then visit and outline each alternative (waiting for Enter when the person can act)."""
+    engine, flow, person = run.engine, run.flow, run.person
     guidance = load_guidance()
     lock, said = _turn()
     if "intro" not in said:
@@ -76,9 +81,9 @@ async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, 
     shown = 0
     if person.interactive:
         async with lock:
-            shown = await _walk(page, engine, flow, settings, person, notes)
+            shown = await _walk(run, notes)
     else:
-        shown = await _walk(page, engine, flow, settings, person, notes)
+        shown = await _walk(run, notes)
     result.next_steps = list(guidance.alternatives) + notes
     total = len(flow.alternatives)
     if total:
@@ -87,7 +92,8 @@ async def not_offered_guide(page, engine: Engine, flow: Flow, settings, person, 
     return result
 
 
-async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[str]) -> int:
+async def _walk(run: PlatformRun, notes: list[str]) -> int:
+    page, engine, flow, settings, person = run.page, run.engine, run.flow, run.settings, run.person
     steps = list(flow.alternatives.items())
     waiting = person.interactive
     if steps:
@@ -127,7 +133,7 @@ async def _walk(page, engine: Engine, flow: Flow, settings, person, notes: list[
     return shown
 
 
-async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
+async def _open(page: Page, engine: Engine, flow: Flow, url: str, key: str) -> None:
     """The engine's own navigation (walls, cookie dialog, evidence); once more after the person logged in."""
     for _attempt in range(2):
         try:
@@ -139,7 +145,7 @@ async def _open(page, engine: Engine, flow: Flow, url: str, key: str) -> None:
     raise Stop("login_required", f"{flow.name} still asks to log in at {url}.")
 
 
-async def _outline(page, alt: Alternative, engine: Engine) -> bool:
+async def _outline(page: Page, alt: Alternative, engine: Engine) -> bool:
     """Outline the first visible control the alternative names; never click it."""
     words = engine.labels.words(alt.label, engine.lang) if alt.label else []
     candidates = [page.get_by_role("button", name=w) for w in words] + [page.locator(s) for s in alt.selectors]

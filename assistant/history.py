@@ -223,7 +223,7 @@ def record(report: dict, source: str, origin: str = META) -> list[Change]:
                      box_hash(result.get("box_text")), _excerpt(result.get("box_text")), result.get("detail"),
                      report.get("evidence_dir"), source, origin))
                 stored = _row(db.execute("SELECT * FROM checks WHERE id = ?", (cursor.lastrowid,)).fetchone())
-                if previous is not None and (change := compare(previous, stored)):
+                if previous is not None and stored is not None and (change := compare(previous, stored)):
                     changes.append(change)
     finally:
         db.close()
@@ -239,7 +239,7 @@ def record_quietly(report: dict, source: str, origin: str = META) -> list[Change
         return []
 
 
-def record_run(run_dir: Path, command: str | None, origin: str, status: str | None, chain: str) -> None:
+def record_run(run_dir: Path, command: str | None, origin: str, status: str | None, chain: str | None) -> None:
     """Keep a sealed run folder's chained digest (what `optout verify` compares the folder with later)."""
     run_dir = Path(run_dir).resolve()
     db = _connect()

@@ -11,14 +11,18 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from assistant.pagejs import source
 
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
 
 class IsolatedWorld:
-    def __init__(self, page, cdp, context_id: int, binding: str) -> None:
+    def __init__(self, page: Page, cdp, context_id: int, binding: str) -> None:
         self.page, self._cdp, self._context_id, self.binding = page, cdp, context_id, binding
         self._listeners: list[Callable[[dict], None]] = []
 

@@ -124,7 +124,7 @@ class Router:
     def _request(self, method: str, mapped: str, headers: dict[str, str], body: bytes | None) -> Upstream:
         target = urlsplit(mapped)
         conn_cls = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
-        conn = conn_cls(target.hostname, target.port, timeout=self.timeout_s)
+        conn = conn_cls(target.hostname or "", target.port, timeout=self.timeout_s)
         try:
             send = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "host"}
             send["host"] = target.netloc

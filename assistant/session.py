@@ -19,7 +19,7 @@ from pathlib import Path
 from loguru import logger
 
 from assistant import browser, flows
-from assistant.engine import Engine, Result, describe_error, detect_errors, region_verdict
+from assistant.engine import Engine, PlatformRun, Result, describe_error, detect_errors, region_verdict
 from assistant.evidence import EvidenceWriteError, Run, mask_email
 from assistant.pagejs import source
 from assistant.settings import Settings, env_file_read
@@ -134,7 +134,7 @@ def run_meta(settings: Settings, scratch: Path | None = None) -> dict:
 
 
 def _flow_versions() -> dict:
-    from assistant.breakage import flow_versions
+    from assistant.evidence.breakage import flow_versions
 
     try:
         return flow_versions()
@@ -229,13 +229,14 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
 async def _platforms(settings: Settings, chromium, person: Person, labels, meta, regions, recorder, run_folder,
                      results: dict[str, Result], objecting: bool, code_provider, on_context) -> None:
     """One browser (started here unless given), the platforms side by side; fills `results`."""
+    opened: contextlib.AbstractAsyncContextManager
     if chromium is None and settings.cdp:  # the person's running browser: tabs of our own, left running at the end
         from assistant.cdp import ConnectedBrowser
 
         person.say(f"Connecting to your browser at {settings.cdp} (the assistant opens tabs of its own and leaves "
                    "yours alone).")
-        opened = ConnectedBrowser(settings.cdp, settings.via, nav_timeout_ms=settings.timeouts.nav_s * 1000)
-        choice = opened.choice
+        connected = ConnectedBrowser(settings.cdp, settings.via, nav_timeout_ms=settings.timeouts.nav_s * 1000)
+        choice, opened = connected.choice, connected
     elif chromium is None:
         choice = browser.choose_browser(settings.browser_kind, settings.browser_path)
         person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
@@ -363,6 +364,7 @@ def drive(coro):
     async def guarded():
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
+        assert task is not None  # guarded() runs as a task
 
         def on_sigterm() -> None:
             _STOPPED_BY.append("SIGTERM")
@@ -391,7 +393,8 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
                                      nav_timeout_ms=settings.timeouts.nav_s * 1000)
     if on_context:  # a seam for tests that play the person in the same browser
         on_context(flow.platform, ctx)
-    if settings.trace and engine.recorder.run is not None:
+    trace_run = getattr(engine.recorder, "run", None) if settings.trace else None  # the run folder, when tracing
+    if trace_run is not None:
         await ctx.tracing.start(screenshots=True, snapshots=True)
     try:
         page = await ctx.new_page()
@@ -400,17 +403,17 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
         if objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page
 
-            result = await object_on_page(page, engine, flow, settings, person, result, code_provider)
+            result = await object_on_page(PlatformRun(page, engine, flow, settings, person), result, code_provider)
         elif objecting and result.status == Status.NOT_OFFERED:
             from assistant.guide import not_offered_guide
 
-            result = await not_offered_guide(page, engine, flow, settings, person, result)
+            result = await not_offered_guide(PlatformRun(page, engine, flow, settings, person), result)
         if result.status != Status.ERROR and chromium.connected:
             await browser.save_state(ctx, state_file(settings, flow.platform))
         return result
     finally:
-        if settings.trace and engine.recorder.run is not None:
-            await _save_trace(ctx, engine.recorder.run, flow.platform)
+        if trace_run is not None:
+            await _save_trace(ctx, trace_run, flow.platform)
         try:
             await ctx.close()
         except Exception:  # noqa: BLE001 - the browser may already be gone

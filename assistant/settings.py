@@ -218,7 +218,7 @@ def validate_via(value: str, remote: bool = False) -> str:
         u = urlsplit(value.strip())
         scheme, host, _port = u.scheme, u.hostname, u.port
     except ValueError:  # a malformed address or port
-        scheme = host = None
+        scheme, host = "", None
     if scheme not in ("http", "https") or not host:
         raise UsageError(f"--via must be an http(s) URL such as http://127.0.0.1:8765/scenario/eu-de, got {value!r}")
     if not remote and not loopback_host(host):

@@ -10,21 +10,28 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from assistant import detect
 from assistant.evidence import mask_email
 
+if TYPE_CHECKING:  # rich is imported when the first line is shown, not at start-up
+    from playwright.async_api import Page
+    from rich.console import Console
+    from rich.status import Status as Spinner
+    from rich.text import Text
+
 
 class Person:
     def __init__(self, interactive: bool, quiet: bool = False) -> None:
         self.interactive = interactive  # a visible browser and a terminal: the person can act
         self.quiet = quiet
-        self._console = None
+        self._console: Console | None = None
         self._waits: list[str] = []  # what we are waiting for (the platforms wait side by side)
-        self._status = None  # the one spinner on screen, for all of them
-        self._asking = None  # the question on screen while it waits for its answer
+        self._status: Spinner | None = None  # the one spinner on screen, for all of them
+        self._asking: Text | None = None  # the question on screen while it waits for its answer
         self._questions: asyncio.Lock | None = None  # one question at a time, for every platform
 
     @property
@@ -90,8 +97,8 @@ class Person:
             return
         text = Text("  ".join(dict.fromkeys(self._waits)))
         if self._status is None:
-            self._status = self.console.status(text)
-            self._status.start()
+            self._status = spinner = self.console.status(text)
+            spinner.start()
         else:
             self._status.update(text)
 
@@ -129,7 +136,7 @@ class Person:
                         self.console.print()
                     self._show_status()
 
-    async def wait_for_wall(self, page, platform: str, kind: str, timeout_s: float, still_walled) -> bool:
+    async def wait_for_wall(self, page: Page, platform: str, kind: str, timeout_s: float, still_walled) -> bool:
         """Wait for the person to get past a login or security check in the browser. False if we cannot."""
         if not self.interactive:
             return False

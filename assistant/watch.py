@@ -2,12 +2,11 @@
 
 Watch re-runs the check headless with the saved sessions, records every verdict in the history and tells the
 person when one changes (a desktop notification, or the command they chose, and always stdout). Status reads
-the history back. Both are registered on the CLI's group by `register(main)`.
+the history back. The commands themselves are in assistant/cli/watch.py.
 """
 
 from __future__ import annotations
 
-import json as jsonlib
 import os
 import re
 import shlex
@@ -20,8 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import click
 
 from assistant.status import CONCLUSIVE, WALLS, Status
 
@@ -58,20 +55,6 @@ def format_duration(delta: timedelta) -> str:
             out.append(f"{seconds // size}{unit}")
             seconds %= size
     return "".join(out) or "0m"
-
-
-class Duration(click.ParamType):
-    name = "DURATION"
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, timedelta):
-            return value
-        from assistant.settings import UsageError
-
-        try:
-            return parse_duration(value)
-        except UsageError as exc:
-            self.fail(str(exc), param, ctx)
 
 
 # -- telling the person ---------------------------------------------------------------------------------------
@@ -144,7 +127,8 @@ def deliver(notice: Notice, command: list[str] | None) -> str:
 
 
 def _echo(message: str, err: bool = False) -> None:
-    click.echo(message, err=err)
+    """A round's line as it happens (watch runs for days: its lines cannot wait for a return value)."""
+    print(message, file=sys.stderr if err else sys.stdout, flush=True)
 
 
 def _stamp() -> str:
@@ -359,122 +343,3 @@ def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:
         if last.get("run_dir"):
             lines.append(f"{pad}evidence: {last['run_dir']}")
         lines.append("")
-
-
-# -- the commands -------------------------------------------------------------------------------------------------
-WATCH_EPILOG = """\b
-Run it from a scheduler: one round per run; exit 0 when every platform got a verdict.
-
-\b
-cron (crontab -e), every day at 09:15, with your own notifier:
-  15 9 * * * $HOME/.local/bin/optout watch --once --notify "$HOME/bin/tell-me" >> $HOME/optout-watch.log 2>&1
-
-\b
-systemd, ~/.config/systemd/user/optout-watch.service:
-  [Unit]
-  Description=optout: has Meta started offering the AI objection here?
-  [Service]
-  Type=oneshot
-  ExecStart=%h/.local/bin/optout watch --once
-and ~/.config/systemd/user/optout-watch.timer:
-  [Timer]
-  OnCalendar=daily
-  RandomizedDelaySec=1h
-  Persistent=true
-  [Install]
-  WantedBy=timers.target
-then:
-  systemctl --user daemon-reload && systemctl --user enable --now optout-watch.timer
-  journalctl --user -u optout-watch      (what each round said)
-
-\b
-The --notify command gets the change as its single argument and in OPTOUT_CHANGE_PLATFORM,
-OPTOUT_CHANGE_FROM, OPTOUT_CHANGE_TO and OPTOUT_CHANGE_SUMMARY. Without it a desktop notification is
-shown where the session has one (notify-send, macOS notifications); the message is printed either way.
-"""
-
-
-def _platform_option():
-    return click.option("--platform", "-p", type=click.Choice(["facebook", "instagram", "all"]), default="all",
-                        show_default=True, help="Which platform to handle.")
-
-
-@click.command(epilog=WATCH_EPILOG)
-@_platform_option()
-@click.option("--every", type=Duration(), default="1d", show_default=True,
-              help="How often to check when looping: 30m, 6h, 1d, 1w (at least 10m).")
-@click.option("--once", is_flag=True, help="One round, then exit (for cron or a systemd timer).")
-@click.option("--notify", metavar="CMD", help="Run this command when a verdict changes (instead of a desktop "
-              "notification); it gets the summary as its argument.")
-@click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (loopback only; a throw-away "
-              "profile, and its verdicts are kept apart from the real ones). Env: OPTOUT_VIA.")
-@click.option("--via-remote", is_flag=True, help="Allow --via to name a server on another machine (warned; "
-              "command line only).")
-@click.option("--country", metavar="CC", help="Your country of residence, ISO code. Env: OPTOUT_COUNTRY.")
-@click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
-@click.option("--profile", metavar="DIR", help="Folder of saved sessions (the ones `optout login` keeps).")
-def watch(platform, every, once, notify, via, via_remote, country, evidence_dir, profile):
-    """Re-check in the background and tell you when Meta starts (or stops) offering the objection.
-
-    Headless, no questions asked: it uses the sessions saved by `optout login` and records every
-    verdict in the history (see `optout status`). The first check is the baseline; a change in the
-    verdict, the objection link or the AI at Meta box is notified once. An expired login is said
-    once, and that platform waits until you log in again.
-
-    \b
-      optout watch --once                     one round now
-      optout watch --every 6h                 keep watching; Ctrl-C to stop
-      optout watch --once --notify ~/bin/tell-me
-    """
-    import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
-
-    from loguru import logger
-
-    from assistant import settings as settings_mod
-    from assistant.ui import Person
-
-    logger.remove()  # the run folder keeps the log; the terminal gets the round lines
-    settings_mod.load_env_file()
-    command = notify_command(notify)
-    s = settings_mod.build(platform=platform, via=via, headless=True, evidence_dir=evidence_dir, profile=profile,
-                           country=country, via_remote=via_remote)
-    if warning := settings_mod.remote_via_warning(s):
-        _echo(f"Warning: {warning}", err=True)
-    person = Person(interactive=False, quiet=True)
-    if not once:
-        names = " and ".join(p.capitalize() for p in s.platforms)
-        _echo(f"Watching {names} every {format_duration(every)}; the first check runs now.")
-        if not command and not desktop_notifier():
-            _echo("No desktop notifications in this session: changes are printed here (--notify CMD tells you "
-                  "another way).")
-    try:
-        code = asyncio.run(watch_loop(s, person, None if once else every, command))
-    except KeyboardInterrupt:
-        _echo("Stopped watching. Every round so far is in the history: optout status")
-        sys.exit(0 if not once else 130)
-    if not once:
-        _echo("Stopped watching. Every round so far is in the history: optout status")
-    sys.exit(code)
-
-
-@click.command()
-@_platform_option()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def status(platform, as_json):
-    """The latest verdict per platform, when it was checked, and what changed since the first check."""
-    from assistant import settings as settings_mod
-
-    settings_mod.load_env_file()
-    platforms = ("facebook", "instagram") if platform == "all" else (platform,)
-    report = status_report(platforms)
-    if as_json:
-        _echo(jsonlib.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        _echo(status_text(report))
-
-
-def register(main: click.Group) -> None:
-    """Add `watch` and `status` to the CLI's group (idempotent)."""
-    for command in (watch, status):
-        if command.name not in main.commands:
-            main.add_command(command)

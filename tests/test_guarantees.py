@@ -175,7 +175,7 @@ def test_a_bug_inside_a_platform_seals_the_run_with_error_and_one_sentence(repli
 def test_a_disk_that_refuses_the_report_seals_the_run_with_error(replica, tmp_path, monkeypatch):
     import errno
 
-    from assistant import evidence
+    from assistant.evidence import run as evidence  # where Run looks up its writer
 
     real_write = evidence.write_private
 

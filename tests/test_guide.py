@@ -82,7 +82,7 @@ def test_guide_outlines_each_facebook_control_never_presses_it_and_keeps_the_ver
 def test_guide_notes_a_missing_alternative_page_and_goes_on(replica, tmp_path):
     """A flow whose alternatives include a page the site does not have (404)."""
     from assistant import browser
-    from assistant.engine import Engine, Result
+    from assistant.engine import Engine, PlatformRun, Result
     from assistant.evidence import Run
     from assistant.guide import not_offered_guide
     from assistant.session import EvidenceRecorder
@@ -103,7 +103,7 @@ def test_guide_notes_a_missing_alternative_page_and_goes_on(replica, tmp_path):
             ctx = await chromium.new_context()
             page = await ctx.new_page()
             result = Result("instagram", "not_offered", "No objection.")
-            result = await not_offered_guide(page, engine, flow, s, person, result)
+            result = await not_offered_guide(PlatformRun(page, engine, flow, s, person), result)
             banners = await page.evaluate("document.querySelectorAll('optout-guide-banner').length")
         run.finish({"results": [result.as_json()]})
         return run, result, banners
@@ -121,7 +121,7 @@ GUIDE_SCRIPT = """
 import asyncio, sys
 from pathlib import Path
 from assistant import browser, flows, settings
-from assistant.engine import Engine, Result
+from assistant.engine import Engine, PlatformRun, Result
 from assistant.evidence import Run
 from assistant.guide import not_offered_guide
 from assistant.session import EvidenceRecorder
@@ -136,7 +136,7 @@ async def main(via, runs):
     async with browser.Browser(browser.find_browser(), True, via) as chromium:
         page = await (await chromium.new_context()).new_page()
         result = Result("facebook", "not_offered", "No objection.")
-        result = await not_offered_guide(page, engine, flows.load_flow("facebook"), s, person, result)
+        result = await not_offered_guide(PlatformRun(page, engine, flows.load_flow("facebook"), s, person), result)
     run.finish({"results": [result.as_json()]})
     print("DONE", run.path, flush=True)
 

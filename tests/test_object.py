@@ -130,6 +130,7 @@ def test_the_assistant_never_types_into_a_planted_password_field(assistant_run, 
 def test_the_form_page_text_is_never_taken_for_a_confirmation(shared_browser):
     """A form still showing is not Meta's confirmation, even though its intro says 'applied going forward'."""
     from assistant import flows
+    from assistant.engine import PlatformRun
     from assistant.forms import FormView, ObjectionForm
     from assistant.settings import Timeouts, build
     from assistant.ui import Person
@@ -152,8 +153,8 @@ def test_the_form_page_text_is_never_taken_for_a_confirmation(shared_browser):
                 timeouts = Timeouts(nav_s=1, recognise_s=1, late_s=1, login_s=1, confirm_s=1)
                 ms = staticmethod(lambda s: s * 1000)
 
-            reader = ObjectionForm(page, Engine(), flows.load_flow("facebook"), build(), Person(False, quiet=True),
-                                   None)
+            run = PlatformRun(page, Engine(), flows.load_flow("facebook"), build(), Person(False, quiet=True))
+            reader = ObjectionForm(run, None)
             return await reader._read_answer(FormView({"controls": [], "headings": []}, []))
         finally:
             await context.close()

@@ -10,7 +10,7 @@ from assistant.status import Status
 
 
 def test_every_status_has_its_verdict_and_plain_words():
-    from assistant.report import VERDICTS
+    from assistant.evidence.report import VERDICTS
     from assistant.summary import PLAIN
     from assistant.watch import PLAIN as WATCH_PLAIN
 

@@ -20,12 +20,13 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import history
+from assistant.cli.watch import register
 from assistant.settings import UsageError
-from assistant.watch import Notice, deliver, format_duration, parse_duration, register
+from assistant.watch import Notice, deliver, format_duration, parse_duration
 
 REPO = Path(__file__).resolve().parents[1]
 # Until cli.py registers watch/status itself, the subprocess registers them on the real group first.
-CLI = ("import sys; from assistant.cli import main; from assistant.watch import register; register(main); "
+CLI = ("import sys; from assistant.cli import main; from assistant.cli.watch import register; register(main); "
        "sys.argv[0] = 'optout'; main()")
 FAST = {"OPTOUT_LATE_CONTENT": "1", "OPTOUT_RECOGNISE_TIMEOUT": "5", "OPTOUT_NAV_TIMEOUT": "10"}
 

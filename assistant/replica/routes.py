@@ -141,7 +141,7 @@ class Ctx:
         return bool(self.sc.cookie) and "cookie_consent" not in self.req.cookies
 
 
-ROUTES: dict[str, list[tuple[re.Pattern[str], str]]] = {
+ROUTES: dict[str, list[tuple[str, str]]] = {
     "fb": [
         (r"/", "home"), (r"/login(\.php)?", "login"), (r"/settings", "fb_settings"),
         (r"/privacy/policy", "policy"), (r"/policy\.php|/about/privacy", "policy_redirect"),

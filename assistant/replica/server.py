@@ -47,7 +47,7 @@ class ReplicaServer:
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
-    def start(self) -> ReplicaServer:
+    def start(self) -> Self:
         handler = type("ReplicaHandler", (_Handler,), {"replica": self})
         self._httpd = ThreadingHTTPServer((self.host, self._port), handler)
         self._httpd.daemon_threads = True

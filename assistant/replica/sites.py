@@ -123,7 +123,7 @@ def platform_of(host: str) -> str:
 
 def is_meta_url(url: str) -> bool:
     match = re.match(r"^https://([a-z0-9.-]+)(/|$)", url)
-    return bool(match) and any(
+    return match is not None and any(
         match.group(1) == s or match.group(1).endswith("." + s) for s in META_HOST_SUFFIXES
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gettext
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def country_names(lang: str) -> list[tuple[str, str]]:
     """(alpha-2, name in ``lang``) for every country, sorted as a person reading ``lang`` expects."""
     import pycountry
 
+    translate: Callable[[str], str]
     if lang == "en":
         translate = str
     else:

@@ -7,89 +7,34 @@ cookies or tokens, and ends with a manifest that makes any later edit visible to
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
 import re
-import tempfile
 import threading
-import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from loguru import logger
 
-DIR_MODE = 0o700
-FILE_MODE = 0o600
-RUN_FILE = "run.json"
-REPORT_FILE = "report.json"
-LOG_FILE = "run.log"
-MANIFEST_FILE = "manifest.json"
-CHAIN_SEED = b"optout-assistant manifest v1"
-NO_MANIFEST = "no manifest: the run did not finish or the folder is not a run folder"
-_LOG_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {message}"
-
-# Local part of an address, then "@" (or its URL-encoded form, as in query strings), then a dotted domain.
-_EMAIL = re.compile(r"([\w.!#$&'*+/=?^`{|}~-]+)(@|%40)((?:[\w-]+\.)+[\w-]{2,})", re.UNICODE)
-
-
-class EvidenceWriteError(OSError):
-    """The evidence folder could not be written (disk full, permissions); the message names the folder."""
-
-    def __init__(self, message: str, cause_errno: int | None = None) -> None:
-        super().__init__(message)
-        self.errno = cause_errno
-
-
-def mask_email(text: str) -> str:
-    """Mask every email address: `person@example.com` -> `p•••••@example.com` (first character, domain)."""
-    return _EMAIL.sub(lambda m: f"{m.group(1)[0]}•••••{m.group(2)}{m.group(3)}", text)
-
-
-def utc_iso(moment: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and a Z, the one time format of every evidence file."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def slug(text: str, limit: int = 48) -> str:
-    """A short ASCII file-name form of a label: "Privacy Centre – Objection" -> "privacy-centre-objection"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "step"
-
-
-def write_private(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
-    """Write a file atomically (temp file in the same folder, then os.replace) with `mode`, default 0600.
-
-    A reader, or a crash, sees the old file or the new one, never half of it.
-    """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
-def _json_text(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+from assistant.evidence.files import (
+    _LOG_FORMAT,
+    DIR_MODE,
+    FILE_MODE,
+    LOG_FILE,
+    REPORT_FILE,
+    RUN_FILE,
+    EvidenceWriteError,
+    _json_text,
+    _utcnow,
+    mask_email,
+    slug,
+    utc_iso,
+    write_private,
+)
+from assistant.evidence.manifest import manifest_chain, write_manifest
 
 
 def _tool_version() -> str:
@@ -189,7 +134,7 @@ class Run:
                 "status": status,
             }
             try:
-                if shot is not None:
+                if shot is not None and png is not None:
                     write_private(self.path / shot, png)
             except OSError as exc:
                 raise self._write_error(exc) from exc
@@ -211,7 +156,7 @@ class Run:
             raise self._write_error(exc) from exc
         render_error: Exception | None = None
         try:
-            from assistant.report import render_html  # imported here: report imports this module
+            from assistant.evidence.report import render_html  # here: jinja only when a run ends
 
             render_html(self.path)
         except Exception as exc:  # the evidence is still sealed below; the caller learns of the bug after
@@ -245,7 +190,7 @@ class Run:
         except Exception:
             logger.exception("report.json could not be written")
         try:
-            from assistant.report import render_html
+            from assistant.evidence.report import render_html
 
             render_html(self.path)
         except Exception:
@@ -330,113 +275,7 @@ class Run:
         self._log = None
 
 
-# -- manifest and verification ---------------------------------------------------------------------------
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _folder_files(run_dir: Path) -> list[str]:
-    """Every file under the folder (subfolders too) except the manifest itself, as sorted POSIX paths."""
-    found = (p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
-    return sorted(rel for rel in found if rel != MANIFEST_FILE)
-
-
-def chain_of(entries: list[dict]) -> str:
-    """h0 = sha256(seed); h_i = sha256(h_{i-1} + path + b"\\0" + sha256 hex), over raw 32-byte digests."""
-    h = hashlib.sha256(CHAIN_SEED).digest()
-    for entry in entries:
-        link = entry["path"].encode("utf-8") + b"\0" + entry["sha256"].encode("ascii")
-        h = hashlib.sha256(h + link).digest()
-    return h.hex()
-
-
-def write_manifest(run_dir: Path) -> Path:
-    """Hash every file of the folder into manifest.json (written last, 0600) and return its path."""
-    run_dir = Path(run_dir)
-    files = [
-        {"path": rel, "sha256": _sha256_file(run_dir / rel), "size": (run_dir / rel).stat().st_size}
-        for rel in _folder_files(run_dir)
-    ]
-    manifest = {"algorithm": "sha256", "files": files, "chain": chain_of(files)}
-    return write_private(run_dir / MANIFEST_FILE, _json_text(manifest))
-
-
-def manifest_chain(run_dir: Path) -> str | None:
-    """The chained digest a folder's manifest states (None when there is no readable manifest)."""
-    try:
-        chain = json.loads((Path(run_dir) / MANIFEST_FILE).read_text(encoding="utf-8"))["chain"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return chain if isinstance(chain, str) else None
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    missing: list[str] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    chain_ok: bool = False
-    message: str = ""
-
-
-def verify(run_dir: Path) -> VerifyResult:
-    """Compare the folder with its manifest: name every file added, missing or changed; check the chain."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        return VerifyResult(ok=False, message=f"{run_dir} is not a folder")
-    manifest_path = run_dir / MANIFEST_FILE
-    if not manifest_path.is_file():
-        return VerifyResult(ok=False, message=NO_MANIFEST)
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        entries = manifest["files"]
-        listed = {e["path"]: e for e in entries}
-        if manifest.get("algorithm") != "sha256" or not all(
-            isinstance(e["path"], str) and isinstance(e["sha256"], str) for e in entries
-        ):
-            raise ValueError("unexpected algorithm or entry")
-        chain_ok = chain_of(sorted(entries, key=lambda e: e["path"])) == manifest["chain"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        return VerifyResult(ok=False, message=f"the manifest is unreadable or malformed ({exc})")
-
-    # Listed paths are compared with what is found, never opened: an edited manifest cannot point outside.
-    present = _folder_files(run_dir)
-    missing = sorted(set(listed) - set(present))
-    added = [rel for rel in present if rel not in listed]
-    changed = []
-    for rel in present:
-        entry = listed.get(rel)
-        if entry is None:
-            continue
-        full = run_dir / rel
-        if full.stat().st_size != entry.get("size") or _sha256_file(full) != entry["sha256"]:
-            changed.append(rel)
-
-    ok = chain_ok and not (missing or added or changed)
-    if ok:
-        message = f"intact: all {len(present)} files match the manifest and its chain"
-    else:
-        problems = [
-            f"{label}: {', '.join(names)}"
-            for label, names in (("changed", changed), ("missing", missing), ("added", added))
-            if names
-        ]
-        if not chain_ok:
-            problems.append("the manifest's chain does not match its entries (the manifest was edited)")
-        message = "NOT intact: " + "; ".join(problems)
-    return VerifyResult(
-        ok=ok, missing=missing, added=added, changed=changed, chain_ok=chain_ok, message=message
-    )
-
-
-# -- history -----------------------------------------------------------------------------------------------
+# -- the list of runs --------------------------------------------------------------------------------------
 
 
 @dataclass

@@ -14,16 +14,16 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from assistant.evidence import REPORT_FILE, RUN_FILE, write_private
+from assistant.evidence.files import REPORT_FILE, RUN_FILE, write_private
 from assistant.status import Status
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent.parent / "templates"
 REPORT_HTML = "report.html"
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram"}
 
 # status -> (tone for the colour, the verdict in plain words). The link and detail are added beside it.
-VERDICTS: dict[Status, tuple[str, str]] = {
+VERDICTS: dict[str, tuple[str, str]] = {  # keyed by Status (a str)
     Status.AVAILABLE: ("good", "the objection is offered in your region"),
     Status.NOT_OFFERED: ("bad", "Meta offers no objection here"),
     Status.LOGIN_REQUIRED: ("neutral", "you were not logged in, so the settings could not be checked"),
@@ -159,7 +159,7 @@ def _step_view(step: dict, run_dir: Path) -> dict:
         "texts": list((step.get("texts") or {}).items()),
         "highlights": list(step.get("highlights") or []),
         "screenshot": shot,
-        "screenshot_present": bool(shot) and (run_dir / shot).is_file(),
+        "screenshot_present": shot is not None and bool(shot) and (run_dir / shot).is_file(),
     }
 
 
@@ -170,7 +170,7 @@ def render_html(run_dir: Path) -> Path:
     if not isinstance(run, dict):
         raise ValueError(f"{run_dir} has no readable {RUN_FILE}")
     report = _read_json(run_dir / REPORT_FILE) or {}
-    meta = run.get("meta") if isinstance(run.get("meta"), dict) else {}
+    meta: dict = run["meta"] if isinstance(run.get("meta"), dict) else {}
     results = [_result_view(r, run_dir) for r in report.get("results") or [] if isinstance(r, dict)]
     context = {
         "folder": run_dir.name,

@@ -3,7 +3,7 @@
 The bundle holds what a maintainer needs to repair a flow: the screenshots (every email address blacked out), the
 page texts the run recorded, run.json and report.json, the flow files' versions and SHA-256 hashes (as at the run
 and now), the tool version and whether the run folder still verifies. Every email address in a text is masked
-(evidence.mask_email), the person's home folder is shown as `~`, and no cookie, session or log of the browser is
+(mask_email), the person's home folder is shown as `~`, and no cookie, session or log of the browser is
 ever part of it (the run folder holds none). A screenshot without a record of where emails appear on it (a run
 cut short before that record was written, or an older run) is left out rather than shared unredacted.
 
@@ -20,8 +20,6 @@ import tomllib
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-
-import click
 
 from assistant import paths
 from assistant import version as tool_version
@@ -60,7 +58,7 @@ def flow_versions(folder: Path | None = None) -> dict[str, dict]:
 
 def _clean(text: str) -> str:
     """Mask email addresses; show the home folder as ~ (it often holds the person's name)."""
-    from assistant.evidence import mask_email
+    from assistant.evidence.files import mask_email
 
     text = mask_email(text)
     home = str(Path.home())
@@ -102,7 +100,7 @@ def _steps_text(steps: list[dict]) -> str:
 
 def make_bundle(run_dir: Path, out: Path) -> dict:
     """Write the zip; returns a summary (path, screenshots in, screenshots left out)."""
-    from assistant.evidence import verify
+    from assistant.evidence.manifest import verify
     from assistant.settings import UsageError
 
     run_dir = Path(run_dir)
@@ -162,28 +160,3 @@ def make_bundle(run_dir: Path, out: Path) -> dict:
         tmp.unlink(missing_ok=True)
         raise
     return {"path": str(out), "screenshots": included, "left_out": left_out}
-
-
-def register(main: click.Group) -> None:
-    @main.command("report-breakage")
-    @click.argument("run_dir", type=click.Path(path_type=Path))
-    @click.option("--out", "out", type=click.Path(path_type=Path), metavar="FILE",
-                  help="Where to write the zip (default: ./optout-breakage-<run folder>.zip).")
-    def report_breakage(run_dir: Path, out: Path | None) -> None:
-        """Write a redacted zip of a run (screenshots with emails blacked out, page texts, flow versions) to
-        attach to an issue when a flow broke."""
-        from assistant.settings import UsageError
-
-        if not run_dir.is_dir():
-            raise UsageError(f"{run_dir} is not a folder.")
-        out = out or Path.cwd() / f"optout-breakage-{run_dir.name}.zip"
-        if out.resolve().is_relative_to(run_dir.resolve()):
-            raise UsageError("Write the bundle outside the run folder (a file added there breaks its manifest).")
-        if out.exists() and out.is_dir():
-            raise UsageError(f"{out} is a folder; give a file name for the zip.")
-        summary = make_bundle(run_dir, out)
-        click.echo(f"Wrote {summary['path']} ({len(summary['screenshots'])} screenshots, email addresses masked).")
-        if summary["left_out"]:
-            click.echo(f"Left out {len(summary['left_out'])} screenshot(s) with no record of where an email shows.")
-        click.echo("Look through it before attaching it to an issue: other personal details may show on a "
-                   "screenshot.")

@@ -5,15 +5,30 @@ Heavy imports (Playwright, the engine) happen inside the commands, so `optout --
 
 from __future__ import annotations
 
-import json as jsonlib
 import sys
 from pathlib import Path
 
 import click
 
-from assistant.breakage import register as register_breakage
-from assistant.selftest import register as register_selftest
-from assistant.watch import register as register_watch
+from assistant.cli import options
+from assistant.cli.breakage import register as register_breakage
+from assistant.cli.options import (
+    browser_kind_option,
+    browser_options,
+    browser_path_option,
+    cdp_option,
+    evidence_dir_option,
+    headless_option,
+    json_option,
+    platform_option,
+    profile_option,
+    reason_options,
+    via_option,
+    via_remote_option,
+    yes_option,
+)
+from assistant.cli.selftest import register as register_selftest
+from assistant.cli.watch import register as register_watch
 
 EXIT_USAGE = 2
 
@@ -54,87 +69,8 @@ class Group(click.Group):
             ctx.exit(1)
 
 
-def _quiet_logging() -> None:
-    """loguru writes to the run's log file; the terminal gets the assistant's own short messages."""
-    from loguru import logger
-
-    logger.remove()
-
-
-# -- shared options ---------------------------------------------------------------------------------------------
-def platform_option(default: str = "all", allow_all: bool = True):
-    choices = ["facebook", "instagram"] + (["all"] if allow_all else [])
-    return click.option("--platform", "-p", type=click.Choice(choices), default=default, show_default=True,
-                        help="Which platform to handle.")
-
-
-def browser_options(f):
-    options = [
-        click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (e.g. "
-                     "http://127.0.0.1:8765/scenario/eu-de); loopback only. Throw-away browser profile unless "
-                     "--profile is given. Env: OPTOUT_VIA."),
-        via_remote_option(),
-        click.option("--headless/--headed", default=None,
-                     help="Hide the browser, or show it (default: visible when a display exists)."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
-        click.option("--evidence-dir", metavar="DIR", help="Where run folders are written."),
-        click.option("--profile", metavar="DIR", help="Folder of saved sessions (one per platform; private)."),
-        click.option("--country", metavar="CC", help="Your country of residence, ISO code (DE, IT, US ...). "
-                     "Env: OPTOUT_COUNTRY."),
-        click.option("--lang", metavar="xx", help="Language of Meta's pages: en de fr es it nl pl pt bg cs da el et "
-                                                  "fi ga hr hu lt lv mt ro sk sl sv nb is (pt covers pt-BR)."),
-        click.option("--browser-path", metavar="PATH", help="The Chromium executable to use (as --browser PATH). "
-                     "Env: OPTOUT_BROWSER."),
-        browser_kind_option(),
-        cdp_option(),
-        click.option("--trace", is_flag=True, help="Also save a Playwright trace (for debugging). It holds your "
-                     "cookies: keep it private."),
-    ]
-    for option in reversed(options):  # click lists options in the order they are applied, innermost first
-        f = option(f)
-    return f
-
-
-def _keep(ctx, param, value):
-    """--browser and --cdp: kept for `_settings`, so every command taking browser options gets them."""
-    ctx.meta[f"optout.{param.name}"] = value
-    return value
-
-
-def browser_kind_option():
-    return click.option("--browser", metavar="chromium|chrome|msedge|PATH", expose_value=False, callback=_keep,
-                        help="Which browser to start: Playwright's or the system's Chromium, an installed Google "
-                             "Chrome or Microsoft Edge, or an executable.")
-
-
-def cdp_option():
-    return click.option("--cdp", metavar="URL", expose_value=False, callback=_keep,
-                        help="Use your running browser (the one you are logged in to), started with "
-                             "--remote-debugging-port: http://127.0.0.1:PORT (loopback only). The assistant opens "
-                             "tabs of its own and leaves yours and the browser running. Env: OPTOUT_CDP.")
-
-
-def via_remote_option():
-    return click.option("--via-remote", is_flag=True, help="Allow --via to name a server on another machine "
-                        "(warned; command line only, a .env file cannot set it).")
-
-
-def _settings(platform: str, via, headless, browser_path, profile, evidence_dir, as_json, country, lang,
-              trace: bool = False, via_remote: bool = False, **extra):
-    from assistant import browser, settings
-
-    settings.load_env_file()
-    if headless is None:
-        headless = True if settings.env("OPTOUT_HEADLESS") in ("1", "true", "yes") else not browser.display_available()
-    meta = click.get_current_context().meta
-    extra.setdefault("browser_kind", meta.get("optout.browser"))
-    extra.setdefault("cdp", meta.get("optout.cdp"))
-    s = settings.build(platform=platform, via=via, headless=headless, json=as_json, evidence_dir=evidence_dir,
-                       profile=profile, country=country, lang=lang, browser_path=browser_path, trace=trace,
-                       via_remote=via_remote, **extra)
-    if warning := settings.remote_via_warning(s):
-        click.echo(f"Warning: {warning}", err=True)
-    return s
+_quiet_logging = options.quiet_logging
+_settings = options.build_settings
 
 
 def _person(s, quiet: bool = False):
@@ -142,19 +78,6 @@ def _person(s, quiet: bool = False):
     from assistant.ui import Person
 
     return Person(interactive=(not s.headless) and has_terminal(), quiet=quiet)
-
-
-def _print_outcome(outcome, as_json: bool, person) -> None:
-    if as_json:
-        shown = dict(outcome.report, digest=outcome.digest) if outcome.digest else outcome.report
-        click.echo(jsonlib.dumps(shown, ensure_ascii=False, indent=2))
-    else:
-        from assistant.summary import human_summary
-
-        click.echo(human_summary(outcome.report))
-    if outcome.digest:
-        click.echo(f"Evidence digest: {outcome.digest} (kept in this machine's history; "
-                   f"`optout verify {outcome.run.path}` re-checks the folder against it)", err=True)
 
 
 def _remember(outcome, source: str) -> None:
@@ -169,10 +92,7 @@ def _finish(outcome, source: str, as_json: bool, person) -> None:
     """Every run, however it ended: history, what was found, the digest; then the exit code (130/143 when
     interrupted by Ctrl-C/SIGTERM)."""
     _remember(outcome, source)
-    _print_outcome(outcome, as_json, person)
-    if outcome.interrupted:
-        click.echo(f"Interrupted ({outcome.interrupted}). The run folder keeps what was gathered so far "
-                   "(marked incomplete).", err=True)
+    options.print_outcome(outcome, as_json)
     sys.exit(outcome.exit_code)
 
 
@@ -232,21 +152,13 @@ def check(platform, via, via_remote, headless, browser_path, profile, evidence_d
     _finish(outcome, "check", as_json, person)
 
 
-def reason_options(f):
-    f = click.option("--reason", metavar="TEXT", help="Your reason, in your own words. Env: OPTOUT_REASON.")(f)
-    f = click.option("--reason-file", metavar="FILE", help="A file holding your reason.")(f)
-    f = click.option("--reason-template", metavar="NAME",
-                     help="Start from a template (personal, creative, family) in the page's language.")(f)
-    return f
-
-
 @main.command("object")
 @platform_option()
 @browser_options
 @click.option("--email", metavar="E", help="The email Meta should answer. Env: OPTOUT_EMAIL.")
 @click.option("--replace-email", is_flag=True, help="Replace the form's prefilled email with --email.")
 @reason_options
-@click.option("--yes", is_flag=True, help="Send the filled form without asking (your explicit consent).")
+@yes_option("Send the filled form without asking (your explicit consent).")
 @click.option("--confirm-timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="How long to wait for your confirmation (default 600). Env: OPTOUT_CONFIRM_TIMEOUT.")
 def object_(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
@@ -290,11 +202,10 @@ def _announce_reason(s, person) -> None:
 
 @main.command()
 @platform_option(default="facebook", allow_all=False)
-@click.option("--via", metavar="URL", help="Serve Meta's pages from a local replica (loopback only; the session "
-              "is then thrown away unless --profile is given).")
+@via_option()
 @via_remote_option()
-@click.option("--browser-path", metavar="PATH", help="The Chromium executable to use.")
-@click.option("--profile", metavar="DIR", help="Folder of saved sessions (private).")
+@browser_path_option()
+@profile_option()
 def login(platform, via, via_remote, browser_path, profile):
     """Log in yourself in a visible browser; the assistant keeps the session (never the password)."""
     from assistant.login import run_login
@@ -306,7 +217,7 @@ def login(platform, via, via_remote, browser_path, profile):
 
 @main.command()
 @platform_option(default="all")
-@click.option("--profile", metavar="DIR", help="Folder of saved sessions.")
+@profile_option()
 def logout(platform, profile):
     """Delete the saved session of a platform (or all)."""
     from assistant.login import run_logout
@@ -324,8 +235,18 @@ def doctor(browser_path):
     from assistant.doctor import doctor_report
 
     meta = click.get_current_context().meta
-    code = doctor_report(browser_path, browser_kind=meta.get("optout.browser"), cdp=meta.get("optout.cdp"))
-    sys.exit(code)
+    found = doctor_report(browser_path, browser_kind=meta.get("optout.browser"), cdp=meta.get("optout.cdp"))
+    click.echo(found.heading)
+    ok, bad = click.style("ok", fg="green"), click.style("!!", fg="red")
+    for fine, line in found.lines:
+        click.echo(f"[{ok if fine else bad}] {line}")
+    if found.problems:
+        click.echo(click.style("Problems:", fg="red", bold=True))
+        for problem in found.problems:
+            click.echo(f"  - {problem}")
+    else:
+        click.echo(click.style("Everything looks ready.", fg="green"))
+    sys.exit(found.exit_code)
 
 
 @main.command("install-browser")
@@ -385,7 +306,7 @@ def verify(run_dir: Path):
 
 @main.command()
 @click.option("--last", is_flag=True, help="Print the latest run's report path only.")
-@click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
+@evidence_dir_option()
 def runs(last, evidence_dir):
     """List past runs: time, platforms, verdicts, whether anything was submitted, folder."""
     from assistant import paths
@@ -415,10 +336,10 @@ def runs(last, evidence_dir):
 @click.option("--region", default="eu-en", show_default=True, metavar="SCENARIO",
               help="Replica scenario: a preset (eu-de, eu-it, uk, br, us ...) or key=value,... (see README).")
 @click.option("--lang", metavar="xx", help="Language of the replica's pages (overrides the preset's).")
-@click.option("--yes", is_flag=True, help="Complete the objection without asking (the replica only).")
-@click.option("--headless/--headed", default=None, help="Hide or show the browser (default: visible if possible).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--evidence-dir", metavar="DIR", help="Where run folders are written.")
+@yes_option("Complete the objection without asking (the replica only).")
+@headless_option()
+@json_option()
+@evidence_dir_option()
 @platform_option()
 def demo(region, lang, yes, headless, as_json, evidence_dir, platform):
     """The guided session against the built-in replica of Meta's pages (nothing leaves this machine; a
@@ -426,8 +347,10 @@ def demo(region, lang, yes, headless, as_json, evidence_dir, platform):
     from assistant.demo import run_demo
 
     _quiet_logging()
-    sys.exit(run_demo(region=region, lang=lang, yes=yes, headless=headless, as_json=as_json,
-                      evidence_dir=evidence_dir, platform=platform))
+    outcome = run_demo(region=region, lang=lang, yes=yes, headless=headless, as_json=as_json,
+                       evidence_dir=evidence_dir, platform=platform)
+    options.print_outcome(outcome, as_json, demo=True)
+    sys.exit(outcome.exit_code)
 
 
 register_watch(main)
