@@ -88,7 +88,7 @@ def describe_error(exc: BaseException, timeout_s: float) -> tuple[str, str]:
 
 
 # The DOM unchanged this long (no progress indicator shown, no request in flight): the page has settled.
-QUIET_MS = 400
+QUIET_MS = 300
 # Requests the page keeps open for good (push channels, beacons): not a sign that content is still coming.
 LONG_LIVED = frozenset({"websocket", "eventsource", "ping", "manifest"})
 
@@ -194,6 +194,7 @@ class Engine:
                     raise RouteBroken(f"no '{self.labels.words(step.follow, self.lang)[0]}' link on {page.url}")
                 await self.open(page, flow, link.href, step.follow.replace("_", "-"))
             else:
+                self._opened = None  # the page after a press has no address of its own to remember
                 await self._press(page, step)
                 await nav.settle(page, self.ms(self.timeouts.nav_s))
                 await self.arrive(page, flow, step.press or "page", None)
@@ -393,21 +394,19 @@ class Engine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeouts.recognise_s
         arg = {"words": words, "unavailable": [normalise(w) for w in self.labels.words("unavailable")]}
-        while True:
-            handle = await page.wait_for_function(source("destination"), arg=arg, polling=100,
-                                                  timeout=self.ms(max(0.05, deadline - loop.time())))
-            said = await handle.json_value()
-            if said == "recognised":
-                return said
-            while await self._more_coming(page, deadline):  # it says "not available": unless that changes ...
-                pass
-            said = await page.evaluate(source("destination"), arg)
-            if said == "unavailable" and detect.unavailable(await detect.snapshot(page), self.labels):
-                return said
-            if said != "recognised":  # the page's own words do not say so after all: the plain wait
-                await page.wait_for_function(source("recognise"), arg=words, polling=100,
-                                             timeout=self.ms(max(0.05, deadline - loop.time())))
+        handle = await page.wait_for_function(source("destination"), arg=arg, polling=100,
+                                              timeout=self.ms(max(0.05, deadline - loop.time())))
+        if await handle.json_value() == "recognised":
             return "recognised"
+        while await self._more_coming(page, deadline):  # it says "not available": unless that changes ...
+            pass
+        said = await page.evaluate(source("destination"), arg)
+        if said == "unavailable" and detect.unavailable(await detect.snapshot(page), self.labels):
+            return said
+        if said != "recognised":  # the page's own words do not say so after all: the plain wait
+            await page.wait_for_function(source("recognise"), arg=words, polling=100,
+                                         timeout=self.ms(max(0.05, deadline - loop.time())))
+        return "recognised"
 
     async def _late_box(self, page) -> bool:
         """Whether a candidate link (detect.candidate_predicate) is on the page, or comes before the page has
