@@ -63,7 +63,10 @@ class EvidenceRecorder:
             except (*detect_errors(), TimeoutError) as exc:  # headed on Xvfb a full-page capture can fail once
                 if attempt == SCREENSHOT_RETRIES - 1 or not page.context.browser or page.is_closed():
                     logger.warning(f"screenshot of {name} failed: {(str(exc).splitlines() or [repr(exc)])[0]}")
-        step = self.run.add_step(platform, name, page.url, png, texts=texts, highlights=highlights, status=status)
+        # The file and run.json are written (and synced) on a worker thread: the other platform's flow and the
+        # browser's messages go on meanwhile. Run.add_step takes its own lock.
+        step = await asyncio.to_thread(self.run.add_step, platform, name, page.url, png, texts=texts,
+                                       highlights=highlights, status=status)
         if png is not None and redact is not None:
             # Where an email address shows on the screenshot, for `optout report-breakage` to black out. Kept in
             # the step (run.json is rewritten with the next step and at the end); a screenshot without it is
