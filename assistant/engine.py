@@ -7,6 +7,7 @@ hands every page it reaches to the evidence recorder. A fault ends in a clear st
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -104,6 +105,44 @@ def describe_error(exc: BaseException, timeout_s: float) -> tuple[str, str]:
     return Status.ERROR, f"The browser reported an error: {text[:160]}"
 
 
+# The DOM unchanged this long (no progress indicator shown, no request in flight): the page has settled.
+QUIET_MS = 300
+# Requests the page keeps open for good (push channels, beacons): not a sign that content is still coming.
+LONG_LIVED = frozenset({"websocket", "eventsource", "ping", "manifest"})
+
+
+class Activity:
+    """The requests a page has in flight, counted from the browser's own events (the page sees nothing of it)."""
+
+    def __init__(self, page) -> None:
+        self._pending: dict[object, float] = {}
+        self._changed = asyncio.Event()
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request) -> None:
+        if request.resource_type not in LONG_LIVED:
+            self._pending[request] = time.monotonic()
+
+    def _end(self, request) -> None:
+        if self._pending.pop(request, None) is not None:
+            self._changed.set()
+
+    def busy(self, younger_than_s: float) -> bool:
+        """A request started less than `younger_than_s` ago is still open (older ones are long polls)."""
+        cutoff = time.monotonic() - younger_than_s
+        return any(started > cutoff for started in self._pending.values())
+
+    async def next_end(self, timeout_s: float) -> None:
+        """Until one of the requests in flight ends (or the time is up)."""
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), max(0.0, timeout_s))
+        except TimeoutError:
+            pass
+
+
 class Engine:
     def __init__(self, labels: Labels, meta: Meta, recorder: Recorder, person: Person,
                  timeouts: Timeouts, lang: str | None = None) -> None:
@@ -113,6 +152,8 @@ class Engine:
         self.failed: dict[str, Stop] = {}  # URL -> how it failed: later routes do not wait on it again
         self._captured: set[tuple[str, str]] = set()  # pages already in the evidence (a later route revisits)
         self._final_step = False
+        self._activity: dict[object, Activity] = {}  # page -> its requests in flight
+        self._opened: str | None = None  # the address the last route step asked for
 
     # -- public: check(); then, for the actions of a platform's run (forms.py, guide.py), open(), arrive(),
     # capture(), alive(), ms() and the attributes labels, lang, meta, timeouts, evidence. Nothing else of the engine
@@ -171,6 +212,7 @@ class Engine:
                     raise RouteBroken(f"no '{self.labels.words(step.follow, self.lang)[0]}' link on {page.url}")
                 await self.open(page, flow, link.href, step.follow.replace("_", "-"))
             else:
+                self._opened = None  # the page after a press has no address of its own to remember
                 await self._press(page, step)
                 await nav.settle(page, self.ms(self.timeouts.nav_s))
                 await self.arrive(page, flow, step.press or "page", None)
@@ -181,6 +223,8 @@ class Engine:
         as `name`. Raises Stop (a status and one sentence) or the browser's error."""
         if url in self.failed:
             raise self.failed[url]
+        self._activity_of(page)
+        self._opened = url
         try:
             response = await nav.goto(page, url, self.ms(self.timeouts.nav_s))
             await self.arrive(page, flow, name, response)
@@ -265,7 +309,8 @@ class Engine:
             found = next(iter(by_both or by_label or by_href), None)
             if found or asyncio.get_running_loop().time() > deadline:
                 return found
-            await self._next_change(page, deadline)
+            if not await self._more_coming(page, deadline):
+                deadline = 0.0  # the page has settled without it: one last look, then the route goes on without
 
     async def _press(self, page: Page, step: Step) -> None:
         assert step.press is not None, "a press step"
@@ -282,31 +327,30 @@ class Engine:
         key = DESTINATION_LABELS[route.lands_on]
         words = [normalise(w) for w in self.labels.words(key)]
         try:
-            await page.wait_for_function(source("recognise"), arg=words, timeout=self.ms(self.timeouts.recognise_s),
-                                         polling=100)
-        except detect_errors() as exc:
+            said = await self._destination(page, words)
+        except detect_errors():
             if not await self.alive(page):
                 raise
+            said = None
+        if said != "recognised":
             facts = await detect.snapshot(page)
             await self.capture(page, flow.platform, "unrecognised-page", status=Status.UNKNOWN)
             if detect.unavailable(facts, self.labels):
-                raise Stop(Status.UNKNOWN, f"{flow.name} says the page at {page.url} is not available.") from exc
+                stop = Stop(Status.UNKNOWN, f"{flow.name} says the page at {page.url} is not available.")
+                for url in {page.url, self._opened}:  # a later route does not walk to it again
+                    if url:
+                        self.failed[url] = stop
+                raise stop
             raise Stop(Status.UNKNOWN, f"The page at {page.url} is not the {route.lands_on.replace('_', ' ')} the flow "
-                                  f"expects (Meta may have changed it).") from exc
+                                  f"expects (Meta may have changed it).")
         facts = await detect.snapshot(page)
         found = detect.classify(facts, self.labels, self.meta)
         if found.ai_link is None and await self._expand_ai_sections(page, flow):
             facts = await detect.snapshot(page)
             found = detect.classify(facts, self.labels, self.meta)
-        if found.ai_link is None:
-            js, arg = detect.candidate_predicate(self.meta)
-            try:  # the box may be rendered late by the page's scripts
-                await page.wait_for_function(js, arg=arg, timeout=self.ms(self.timeouts.late_s), polling=100)
-                facts = await detect.snapshot(page)
-                found = detect.classify(facts, self.labels, self.meta)
-            except detect_errors():
-                if not await self.alive(page):
-                    raise
+        if found.ai_link is None and await self._late_box(page):  # the box may be rendered late by the page
+            facts = await detect.snapshot(page)
+            found = detect.classify(facts, self.labels, self.meta)
         where = f"the {route.lands_on.replace('_', ' ')} page, reached via {route.description}"
         if route.last_resort:
             where += " (its direct address: the links to it were not found)"
@@ -364,15 +408,67 @@ class Engine:
         u = urlsplit(url)
         return (u.hostname or "page").split(".")[0] + "-" + (u.path.strip("/").replace("/", "-") or "home")
 
-    async def _next_change(self, page: Page, deadline: float) -> None:
-        """Wait for the DOM to change (or the deadline): no fixed sleeps."""
-        remaining = max(0.05, deadline - asyncio.get_running_loop().time())
-        try:
-            before = await page.evaluate(source("link_count"))
-            await page.wait_for_function(source("link_count"), arg={"before": before}, timeout=self.ms(remaining),
-                                         polling=100)
-        except detect_errors():
+    async def _destination(self, page, words: list[str]) -> str:
+        """'recognised' once the page is the destination; 'unavailable' once it has settled saying it is not
+        available (a page that is not coming is not waited on for the whole time limit). Raises the browser's
+        TimeoutError when it is neither within `recognise_s`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeouts.recognise_s
+        arg = {"words": words, "unavailable": [normalise(w) for w in self.labels.words("unavailable")]}
+        handle = await page.wait_for_function(source("destination"), arg=arg, polling=100,
+                                              timeout=self.ms(max(0.05, deadline - loop.time())))
+        if await handle.json_value() == "recognised":
+            return "recognised"
+        while await self._more_coming(page, deadline):  # it says "not available": unless that changes ...
             pass
+        said = await page.evaluate(source("destination"), arg)
+        if said == "unavailable" and detect.unavailable(await detect.snapshot(page), self.labels):
+            return said
+        if said != "recognised":  # the page's own words do not say so after all: the plain wait
+            await page.wait_for_function(source("recognise"), arg=words, polling=100,
+                                         timeout=self.ms(max(0.05, deadline - loop.time())))
+        return "recognised"
+
+    async def _late_box(self, page) -> bool:
+        """Whether a candidate link (detect.candidate_predicate) is on the page, or comes before the page has
+        settled (within `late_s`): a box rendered late by the page's scripts is waited for, an absent one is not."""
+        js, arg = detect.candidate_predicate(self.meta)
+        deadline = asyncio.get_running_loop().time() + self.timeouts.late_s
+        try:
+            while True:
+                if await page.evaluate(js, arg):
+                    return True
+                if not await self._more_coming(page, deadline):
+                    return bool(await page.evaluate(js, arg))
+        except detect_errors():
+            if not await self.alive(page):
+                raise
+            return False
+
+    async def _more_coming(self, page, deadline: float) -> bool:
+        """Wait until the page's links change (True: look again) or the page has settled (False): the DOM
+        unchanged for QUIET_MS with no progress indicator shown and no request in flight, or the deadline passed.
+        No fixed sleeps: a quiet page ends the wait at once, a busy one within the deadline."""
+        loop = asyncio.get_running_loop()
+        activity = self._activity_of(page)
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                state = await page.evaluate(source("settled"), {"quiet_ms": QUIET_MS, "timeout_ms": self.ms(remaining)})
+            except detect_errors():  # the page navigated (or went): whatever it shows now is new
+                if not await self.alive(page):
+                    raise
+                return True
+            if state == "links":
+                return True
+            if state != "quiet" or not activity.busy(self.timeouts.late_s):
+                return False
+            await activity.next_end(deadline - loop.time())
+        return False
+
+    def _activity_of(self, page) -> Activity:
+        if page not in self._activity:
+            self._activity[page] = Activity(page)
+        return self._activity[page]
 
     async def alive(self, page: Page) -> bool:
         """The page (and its browser) still answers."""

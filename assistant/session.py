@@ -7,6 +7,7 @@ disk), the run folder is left consistent: finished, or marked incomplete with th
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import platform as _platform
 import shutil
@@ -30,11 +31,17 @@ SCREENSHOT_RETRIES = 2
 MAX_SHOT_HEIGHT = 6000  # CSS px: a whole Privacy Policy is ~40,000 px and 13 MB; keep the part that matters
 
 class EvidenceRecorder:
-    """Takes the screenshot of a page (found elements already outlined) and files it in the run folder."""
+    """Takes the screenshot of a page (found elements already outlined) and files it in the run folder.
+
+    One page evaluation gathers what the screenshot needs (the page's size, the outlined element, the email
+    addresses shown; js/evidence.js), then one DevTools capture with Chromium's speed-optimised PNG encoding
+    (`optimizeForSpeed`: a larger file, a fraction of the encoding time); Playwright's own screenshot where the
+    DevTools protocol is not offered. Still a valid PNG, hashed in the manifest like any other."""
 
     def __init__(self, run: Run | None, full_page: bool = True) -> None:
         self.run, self.full_page = run, full_page
         self.seconds = 0.0  # time spent on evidence, for the benchmarks
+        self._cdp: dict[object, object] = {}  # page -> its DevTools session (False: none to be had)
 
     async def capture(self, page, platform: str, name: str, texts: dict | None = None,
                       highlights: list[str] | None = None, status: str | None = None) -> str | None:
@@ -43,57 +50,65 @@ class EvidenceRecorder:
         loop = asyncio.get_running_loop()
         started = loop.time()
         png = redact = None
+        capture_errors: tuple[type[BaseException], ...] = (*detect_errors(), TimeoutError)
         for attempt in range(SCREENSHOT_RETRIES):
             try:
-                clip = await self._clip(page)
+                seen = await page.evaluate(source("evidence"), self.full_page)
+                clip = self._clip(seen)
                 if clip:
                     highlights = list(highlights or []) + [f"page cut to {clip['height']:.0f} px around the "
                                                            f"found element (from y={clip['y']:.0f})"]
-                redact = await _email_boxes(page, self.full_page, clip)
-                png = await page.screenshot(full_page=self.full_page, clip=clip, timeout=15000,
-                                            animations="disabled")
+                redact = _email_boxes(seen, clip)
+                png = await self._screenshot(page, seen, clip)
                 break
-            except detect_errors() as exc:  # headed on Xvfb a full-page capture can fail once; then give up
+            except capture_errors as exc:  # headed on Xvfb a full-page capture can fail once
                 if attempt == SCREENSHOT_RETRIES - 1 or not page.context.browser or page.is_closed():
-                    logger.warning(f"screenshot of {name} failed: {str(exc).splitlines()[0]}")
-        step = self.run.add_step(platform, name, page.url, png, texts=texts, highlights=highlights, status=status)
+                    logger.warning(f"screenshot of {name} failed: {(str(exc).splitlines() or [repr(exc)])[0]}")
+        # The file and run.json are written (and synced) on a worker thread: the other platform's flow and the
+        # browser's messages go on meanwhile. Run.add_step takes its own lock.
+        step = await asyncio.to_thread(self.run.add_step, platform, name, page.url, png, texts=texts,
+                                       highlights=highlights, status=status)
         if png is not None and redact is not None:
             # Where an email address shows on the screenshot, for `optout report-breakage` to black out. Kept in
             # the step (run.json is rewritten with the next step and at the end); a screenshot without it is
             # left out of a breakage bundle.
             step["redact"] = redact
-        await _quietly_unmark(page)
         self.seconds += loop.time() - started
         return step.get("screenshot")
 
-
-    async def _clip(self, page) -> dict | None:
+    def _clip(self, seen: dict) -> dict | None:
         """None for a whole page; for a very long one, a window around the outlined element (or the top)."""
-        if not self.full_page:
+        if not self.full_page or seen["height"] <= MAX_SHOT_HEIGHT:
             return None
-        extent = await page.evaluate(source("page_extent"))
-        if extent["height"] <= MAX_SHOT_HEIGHT:
-            return None
-        y = max(0, min(extent["focus"] - MAX_SHOT_HEIGHT / 3, extent["height"] - MAX_SHOT_HEIGHT))
-        return {"x": 0, "y": y, "width": extent["width"], "height": MAX_SHOT_HEIGHT}
+        y = max(0, min(seen["focus"] - MAX_SHOT_HEIGHT / 3, seen["height"] - MAX_SHOT_HEIGHT))
+        return {"x": 0, "y": y, "width": seen["width"], "height": MAX_SHOT_HEIGHT}
+
+    async def _screenshot(self, page, seen: dict, clip: dict | None) -> bytes:
+        """The PNG: the clip, the whole page (full_page) or the viewport."""
+        cdp = await self._session(page)
+        if cdp is None:
+            return await page.screenshot(full_page=self.full_page, clip=clip, timeout=15000, animations="disabled")
+        params: dict = {"format": "png", "optimizeForSpeed": True, "fromSurface": True}
+        if self.full_page:
+            area = clip or {"x": 0, "y": 0, "width": seen["fullWidth"], "height": seen["height"]}
+            params |= {"clip": {**area, "scale": 1}, "captureBeyondViewport": True}
+        shot = await asyncio.wait_for(cdp.send("Page.captureScreenshot", params), 15)
+        return base64.b64decode(shot["data"])
+
+    async def _session(self, page):
+        if page not in self._cdp:
+            try:
+                self._cdp[page] = await page.context.new_cdp_session(page)
+            except Exception:  # noqa: BLE001 - not Chromium (or not allowed): Playwright's screenshot
+                self._cdp[page] = None
+        return self._cdp[page]
 
 
-async def _email_boxes(page, full_page: bool, clip: dict | None) -> dict | None:
+def _email_boxes(seen: dict, clip: dict | None) -> dict:
     """Boxes (CSS px, relative to the screenshot's top left) of every email address shown on the page."""
-    try:
-        found = await page.evaluate(source("email_boxes"), full_page)
-    except Exception:  # noqa: BLE001 - unknown: the screenshot is then never shared in a bundle
-        return None
     x0, y0 = (clip["x"], clip["y"]) if clip else (0, 0)
-    return {"boxes": [[round(x - x0, 1), round(y - y0, 1), round(w, 1), round(h, 1)] for x, y, w, h in found["boxes"]],
-            "scale": found["scale"]}
-
-
-async def _quietly_unmark(page) -> None:
-    try:
-        await page.evaluate(source("unmark"))
-    except Exception:  # noqa: BLE001 - the page may be gone; nothing to clean
-        pass
+    return {"boxes": [[round(x - x0, 1), round(y - y0, 1), round(w, 1), round(h, 1)] for x, y, w, h in seen["boxes"]],
+            "scale": seen["scale"]}
 
 
 @dataclass

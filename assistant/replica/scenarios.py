@@ -22,7 +22,8 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
 - ``cookie``: 1|0, the cookie dialog on the first visit of each site [1 in EU/EEA/GB/CH].
 - ``checkpoint``: none|settings|policy|form|submit, where a "Confirm it's you" check appears [none].
 - ``latency``: milliseconds added to every response [0].
-- ``fault``: ``kind@page`` joined by ``+``; kinds 500, blank, drop, slow; pages see ``PAGE_KEYS``.
+- ``fault``: ``kind@page`` joined by ``+``; kinds 500, blank, drop, slow, unavailable (a 200
+  page that says "This content isn't available right now"); pages see ``PAGE_KEYS``.
 - ``slowms``: delay of a ``slow`` fault in milliseconds [30000].
 - ``late``: milliseconds after which JavaScript inserts the AI box and the form [0 = server-rendered].
 - ``fields``: normal|renamed, the objection form's labels and field names [normal].
@@ -87,7 +88,7 @@ PAGE_KEYS = frozenset(
     ["settings", "login", "about", "center", "topics", "genai", "policy", "printable", "form", "code", "confirm"]
     + ["home", "help", "checkpoint", "decoy", "meta_ai"]
 )
-FAULT_KINDS = ("500", "blank", "drop", "slow")
+FAULT_KINDS = ("500", "blank", "drop", "slow", "unavailable")
 CHECKPOINTS = ("none", "settings", "policy", "form", "submit")
 BOXES = ("auto", "2024", "2025", "none", "delaying", "accordion")
 WORLDS = ("none", "sv-combobox", "cs-steps", "el-readonly", "en-gate-reveal", "fi-gate-buttons", "en-code-confirm",

@@ -41,6 +41,7 @@ class ReplicaServer:
         self._lock = threading.Lock()
         self._posts: list[dict[str, object]] = []
         self._outbox: list[dict[str, object]] = []
+        self._requests: list[dict[str, object]] = []  # every scenario request: method, host, path, status
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -98,10 +99,17 @@ class ReplicaServer:
         with self._lock:
             return list(self._outbox)
 
+    @property
+    def requests(self) -> list[dict[str, object]]:
+        """Every page request answered under a scenario (GET and POST): which pages a run visited."""
+        with self._lock:
+            return list(self._requests)
+
     def reset(self) -> None:
         with self._lock:
             self._posts.clear()
             self._outbox.clear()
+            self._requests.clear()
         self.app.reset()
 
     # -- serving ------------------------------------------------------------------------------------
@@ -134,12 +142,17 @@ class ReplicaServer:
         except Exception:  # noqa: BLE001 (a replica bug must show as a page, not a hung browser)
             traceback.print_exc(file=sys.stderr)
             resp = self._error_page(req, sc)
+        page = resp.page
         fault = sc.fault_for(resp.page) if resp.page else None
         if fault in ("500", "blank", "drop"):  # the page failed before anything was committed
             failed = self._error_page(req, sc) if fault == "500" else Response(body=BLANK)
             failed.kind, failed.fields, failed.outcome = resp.kind, resp.fields, f"fault:{fault}"
             resp = failed
-        self._record(req, sc, resp)
+        elif fault == "unavailable":  # Meta's "This content isn't available right now", answered 200
+            gone = self._unavailable_page(req, sc)
+            gone.kind, gone.fields, gone.outcome = resp.kind, resp.fields, "fault:unavailable"
+            resp = gone
+        self._record(req, sc, resp, page)
         if fault == "drop":
             h.close_connection = True
             return None
@@ -153,8 +166,15 @@ class ReplicaServer:
         body = self.app.renderer.render("error.html", view)
         return Response(status=500, body=body)
 
-    def _record(self, req: Request, sc: Scenario, resp: Response) -> None:
+    def _unavailable_page(self, req: Request, sc: Scenario) -> Response:
+        view = View(sc, platform_of(req.host), req.host, "notfound")
+        body = self.app.renderer.render("notfound.html", view, message=None, unavailable=False)
+        return Response(status=200, body=body)
+
+    def _record(self, req: Request, sc: Scenario, resp: Response, page: str | None = None) -> None:
         with self._lock:
+            self._requests.append({"method": req.method, "scenario": sc.spec, "host": req.host, "path": req.path,
+                                   "page": page, "status": resp.status})
             if req.method == "POST":
                 self._posts.append({
                     "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -176,8 +196,8 @@ class ReplicaServer:
         if name == "reset" and method == "POST":
             self.reset()
             data: object = {"ok": True}
-        elif name in ("posts", "outbox") and method == "GET":
-            data = self.posts if name == "posts" else self.outbox
+        elif name in ("posts", "outbox", "requests") and method == "GET":
+            data = {"posts": self.posts, "outbox": self.outbox, "requests": self.requests}[name]
         else:
             return _write(h, Response(status=404, body='{"error":"unknown"}', content_type="application/json"))
         return _write(h, Response(body=json.dumps(data, ensure_ascii=False), content_type="application/json"))

@@ -48,6 +48,10 @@
     }
   });
   document.querySelectorAll("template[data-late]").forEach(function (tpl) {
-    setTimeout(function () { tpl.replaceWith(tpl.content.cloneNode(true)); }, +tpl.getAttribute("data-late"));
+    setTimeout(function () {
+      var glimmer = tpl.previousElementSibling;
+      if (glimmer && glimmer.hasAttribute("data-late-glimmer")) glimmer.remove();
+      tpl.replaceWith(tpl.content.cloneNode(true));
+    }, +tpl.getAttribute("data-late"));
   });
 })();

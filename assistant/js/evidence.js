@@ -1,7 +1,14 @@
-// Boxes (CSS px) of every email address shown on the page, in fields and in text, shadow roots included (arg:
-// true for a full-page screenshot, whose boxes are relative to the page rather than the viewport).
+// Everything an evidence screenshot needs from the page, in one evaluation (arg: true for a full-page screenshot):
+// the page's size, where the outlined element is (a very long page's screenshot is cut around it), and the boxes
+// (CSS px) of every email address shown, in fields and in text, shadow roots included, relative to the page for a
+// full-page screenshot and to the viewport otherwise. The outlines' marks are removed (the next screenshot is cut
+// around its own element); the outlines themselves stay for this screenshot.
 const email = /[\p{L}\p{N}_.!#$&'*+\/=?^`{|}~-]+(@|%40)(?:[\p{L}\p{N}_-]+\.)+[\p{L}\p{N}_-]{2,}/u;
 const fullPage = !!arg;
+const doc = document.documentElement;
+const marked = document.querySelector('[data-optout-outline]');
+const focus = marked ? marked.getBoundingClientRect().top + window.scrollY : 0;
+document.querySelectorAll('[data-optout-outline]').forEach((e) => e.removeAttribute('data-optout-outline'));
 const boxes = [];
 const add = (r) => {
   if (r.width > 0 && r.height > 0) {
@@ -25,4 +32,5 @@ const walk = (root) => {
   for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
 };
 if (document.body) walk(document.body);
-return {boxes: boxes.slice(0, 500), scale: window.devicePixelRatio || 1};
+return {height: doc.scrollHeight, width: doc.clientWidth, fullWidth: Math.max(doc.scrollWidth, doc.clientWidth),
+        focus, boxes: boxes.slice(0, 500), scale: window.devicePixelRatio || 1};
