@@ -42,6 +42,7 @@ def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as
         # A throw-away browser profile (as for every --via run): the person's saved sessions are never touched,
         # and the demo's verdicts stay out of the history that `watch` and `status` compare.
         outcome = session.drive(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
+        _deliver_confirmations(outcome, server.outbox, person)
     if as_json:
         click.echo(json.dumps(dict(outcome.report, digest=outcome.digest), ensure_ascii=False, indent=2))
     else:
@@ -54,3 +55,29 @@ def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as
         click.echo(f"Interrupted ({outcome.interrupted}). The run folder keeps what was gathered so far "
                    "(marked incomplete).", err=True)
     return outcome.exit_code
+
+
+def _deliver_confirmations(outcome, outbox: list[dict], person) -> None:
+    """The demo mailbox: Meta's confirmation emails written as .eml files beside the run folder, then added to it as
+    `optout add-email` does (so the report shows the email as evidence)."""
+    from assistant.mailproof import add_email
+    from assistant.replica.mail import message
+    from assistant.settings import UsageError
+
+    run = outcome.run
+    mails = [m for m in outbox if m.get("kind") == "confirmation"]
+    if run is None or outcome.interrupted or not mails:
+        return
+    folder = run.path.parent / f"{run.path.name}-mailbox"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for n, mail in enumerate(mails, 1):
+        path = folder / f"{n:02d}-{mail.get('platform') or 'meta'}-confirmation.eml"
+        path.write_bytes(message(mail).as_bytes())
+        try:
+            added = add_email(run.path, path)
+        except UsageError as exc:
+            person.say(f"Demo mailbox: {path.name} was not added: {exc}")
+            continue
+        outcome.digest = added.digest
+        person.say(f"Demo mailbox: Meta's confirmation email arrived ({path}); added: optout add-email {run.path} "
+                   f"{path}")

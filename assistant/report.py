@@ -36,6 +36,7 @@ VERDICTS: dict[Status, tuple[str, str]] = {
         "the form is filled in and waits for your confirmation; nothing was sent",
     ),
     Status.REJECTED: ("bad", "Meta rejected the objection"),
+    Status.ALREADY_OBJECTED: ("good", "a confirmed objection already covers this account; no form was sent again"),
 }
 
 FIELD_LABELS = {"country": "Country", "email": "Email", "reason": "Reason"}
