@@ -50,6 +50,8 @@ class Added:
 def add_email(run_dir: Path, file: Path) -> Added:
     """Check, copy, add to the report and manifest, re-seal, record; raises UsageError (one sentence) otherwise."""
     run_dir, file = Path(run_dir), Path(file)
+    if not file.is_file():
+        raise UsageError(f"{file} is not a file.")
     run, report = _run_folder(run_dir)
     submitted = [r for r in report.get("results", []) if isinstance(r, dict) and r.get("status") == Status.SUBMITTED]
     if not submitted:

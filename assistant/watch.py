@@ -293,7 +293,20 @@ def status_report(platforms: tuple[str, ...]) -> dict:
                 "checks": len(rows),
                 "changes": [c.as_json() for c in history.changes(platform, real=real)],
             }
+    out["objections"] = [o.as_json() | {"summary": objection_line(o.as_json())}
+                         for o in history.objections() if o.platform in platforms]
     return out
+
+
+def objection_line(o: dict) -> str:
+    """One account's confirmed objection: "Facebook anna.m: objected on DATE, evidence FOLDER (digest ...)"."""
+    who = f"{o['platform'].capitalize()} {o['account'] or '(account not read)'}"
+    line = f"{who}: objected on {o['time'][:10]}, evidence {o['run_dir']}"
+    if o.get("digest"):
+        line += f" (digest {o['digest'][:16]}…)"
+    if o.get("email_file"):
+        line += f"; Meta's confirmation email: {o['email_file']} ({o['email_date'] or '?'})"
+    return line + ("" if o.get("origin") == "meta" else f" [replica: {o.get('origin')}]")
 
 
 PLAIN = {"available": "objection offered", "not_offered": "not offered", "login_required": "login expired",
@@ -317,6 +330,9 @@ def _short(change: dict) -> str:
 
 
 def status_text(report: dict) -> str:
+    lines = _objection_lines(report.get("objections") or [])
+    if not report["platforms"] and not report.get("replica") and lines:
+        return "\n".join([f"History: {report['database']}", "", *lines]).rstrip()
     if not report["platforms"] and not report.get("replica"):
         return (f"No checks recorded yet (history: {report['database']}).\n"
                 "Run `optout check` or `optout watch --once` to start one.")
@@ -330,7 +346,14 @@ def status_text(report: dict) -> str:
         if replica:
             lines += ["Against replicas (--via, the demo): test runs, never compared with Meta's real pages:", ""]
         _status_lines(lines, platforms, replica)
+    lines += _objection_lines(report.get("objections") or [])
     return "\n".join(lines).rstrip()
+
+
+def _objection_lines(objections: list[dict]) -> list[str]:
+    if not objections:
+        return []
+    return ["Objections (per account, with their evidence):", *(f"  {o['summary']}" for o in objections), ""]
 
 
 def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:
@@ -462,7 +485,8 @@ def watch(platform, every, once, notify, via, via_remote, country, evidence_dir,
 @_platform_option()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 def status(platform, as_json):
-    """The latest verdict per platform, when it was checked, and what changed since the first check."""
+    """The latest verdict per platform, when it was checked, what changed since the first check, and each account's
+    confirmed objection with its evidence (run folder, digest, Meta's email)."""
     from assistant import settings as settings_mod
 
     settings_mod.load_env_file()

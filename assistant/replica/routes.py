@@ -381,9 +381,10 @@ class ReplicaApp:
         if wall := self.login_wall(ctx):
             return wall
         walled = (sc.accounts == "login" or (sc.accounts == "single" and platform == "instagram"))
-        if walled and LOGIN_COOKIE[platform] not in ctx.req.cookies:  # asks to log in again, whatever `login` says
-            login = URLS[platform]["login"]
-            return redirect(f"{login}?next={quote(ctx.req.url, safe='')}", outcome="login_required")
+        if walled and LOGIN_COOKIE[platform] not in ctx.req.cookies:  # asks to log in again, whatever `login` says:
+            if ctx.req.method == "POST":  # the login page in place (a redirect would bounce back: `login` is 1)
+                return self.login(ctx)
+            return self.page(ctx, "login.html", "login", next=ctx.req.url, error=None)
         if sc.accounts == "checkpoint" and "checkpoint_ok" not in ctx.req.cookies:
             return redirect(f"{URLS[platform]['checkpoint']}?next={quote(ctx.req.url, safe='')}", outcome="checkpoint")
         return self.page(ctx, "accounts_center.html", "accounts", profiles=ACCOUNT_PROFILES[sc.accounts][platform])
