@@ -238,12 +238,26 @@ class Accounts:
             out.append({"account": asdict(other_own), "covered": False,
                         "sentence": f"{other_own.label} is not in the same Accounts Center as "
                                     f"{own.label if own else platform.capitalize()}: it needs its own objection."})
+        earlier = _earlier(platform, own, self.origin) if result.status != Status.SUBMITTED else None
+        if earlier is not None:
+            out.append({"account": asdict(own) if own else None, "covered": True,
+                        "sentence": f"{own.label if own else platform.capitalize()}: objected on {earlier.time[:10]}, "
+                                    f"evidence {earlier.run_dir}."})
         if not linked and not any(o["covered"] is False for o in out):
             missing = [p.capitalize() for p in flows.load_accounts().center.platforms if p != platform]
             out.append({"account": None, "covered": False,
                         "sentence": f"No {' or '.join(missing)} account is linked in this Accounts Center: if you have "
                                     "one, it needs its own objection."})
         return out
+
+
+def _earlier(platform: str, own: Profile | None, origin: str):
+    from assistant import history
+
+    try:
+        return history.confirmed_objection(platform, own.key if own else None, origin)
+    except Exception:  # noqa: BLE001 - an unreadable history: nothing to say
+        return None
 
 
 def _covered(result: Result, detail: str) -> Result:

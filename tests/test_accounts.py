@@ -125,6 +125,9 @@ def test_history_status_and_no_second_objection_without_again(optout, fresh):
     assert objection["digest"] == first["digest"] and objection["confirmation"]
     code, text, _, _ = optout("status")
     assert f"Facebook anna.meier.42: objected on {objection['time'][:10]}, evidence {objection['run_dir']}" in text
+    _, _, _, checked = optout("check", "--via", fresh.scenario_url(spec), "--headless", "--json", "--evidence-dir",
+                              "runs")
+    assert any(f"objected on {objection['time'][:10]}" in s for s in by_platform(checked)["facebook"]["next_steps"])
 
     fresh.reset()
     code, _, stderr, again = object_(optout, fresh, spec)  # --yes alone never sends a second one
