@@ -220,7 +220,8 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
     digest = run_folder.chain if run_folder else None
     if run_folder is not None and digest:
         _keep_digest(run_folder, command, origin)
-        _keep_objections(run_folder, report(), origin)
+        if command in ("object", "demo"):  # not the selftest's or the benchmarks' objections
+            _keep_objections(run_folder, report(), origin)
     outcome = Outcome(report(), [results[p] for p in settings.platforms], run_folder, origin=origin,
                       interrupted=interrupted, digest=digest)
     if interrupted:
