@@ -20,8 +20,8 @@ SENDERS = {"facebook": ("Facebook", "security@facebookmail.com"),
 
 
 def message(mail: dict, name: str = "Anna") -> EmailMessage:
-    """The confirmation email of one outbox entry (its `time`, `to`, `platform`, `form`, `lang`)."""
-    texts = Texts(str(mail.get("lang") or "en"))
+    """The confirmation email of one outbox entry (its `time`, `to`, `platform`, `form`, `scenario`)."""
+    texts = Texts(str(mail.get("lang") or _language(mail.get("scenario"))))
     platform = str(mail.get("platform") or "facebook")
     when = datetime.fromisoformat(str(mail.get("time"))) if mail.get("time") else datetime.now(UTC)
     msg = EmailMessage()
@@ -32,6 +32,16 @@ def message(mail: dict, name: str = "Anna") -> EmailMessage:
     msg["Message-ID"] = email.utils.make_msgid(domain=SENDERS.get(platform, SENDERS["facebook"])[1].split("@")[1])
     msg.set_content(texts("mail_body", name=name))
     return msg
+
+
+def _language(spec: object) -> str:
+    """The text variant of the scenario an outbox entry came from (its `scenario` spec)."""
+    from .scenarios import Scenario
+
+    try:
+        return Scenario.parse(str(spec) if spec else None).text_variant
+    except ValueError:
+        return "en"
 
 
 def write_mbox(path: Path, mails: list[dict]) -> Path:

@@ -656,4 +656,4 @@ class ReplicaApp:
             else "We received your objection request",
         }[kind]
         return {"to": to, "code": code, "scenario": ctx.sc.spec, "platform": ctx.platform, "kind": kind,
-                "form": ctx.sc.form, "subject": subject, "lang": ctx.sc.text_variant}
+                "form": ctx.sc.form, "subject": subject}
