@@ -43,4 +43,31 @@ def run_demo(region: str, lang: str | None, yes: bool, headless: bool | None, as
         # A throw-away browser profile (as for every --via run): the person's saved sessions are never touched,
         # and the demo's verdicts stay out of the history that `watch` and `status` compare.
         outcome = session.drive(session.run(s, "demo", person, objecting=True, code_provider=mailbox))
+        _deliver_confirmations(outcome, server.outbox, person)
     return outcome
+
+
+def _deliver_confirmations(outcome, outbox: list[dict], person) -> None:
+    """The demo mailbox: Meta's confirmation emails written as .eml files beside the run folder, then added to it as
+    `optout add-email` does (so the report shows the email as evidence)."""
+    from assistant.mailproof import add_email
+    from assistant.replica.mail import message
+    from assistant.settings import UsageError
+
+    run = outcome.run
+    mails = [m for m in outbox if m.get("kind") == "confirmation"]
+    if run is None or outcome.interrupted or not mails:
+        return
+    folder = run.path.parent / f"{run.path.name}-mailbox"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for n, mail in enumerate(mails, 1):
+        path = folder / f"{n:02d}-{mail.get('platform') or 'meta'}-confirmation.eml"
+        path.write_bytes(message(mail).as_bytes())
+        try:
+            added = add_email(run.path, path)
+        except UsageError as exc:
+            person.say(f"Demo mailbox: {path.name} was not added: {exc}")
+            continue
+        outcome.digest = added.digest
+        person.say(f"Demo mailbox: Meta's confirmation email arrived ({path}); added: optout add-email {run.path} "
+                   f"{path}")

@@ -100,6 +100,31 @@ class Meta(_Model):
     forms: FormAddresses
 
 
+class AccountsCenter(_Model):
+    urls: dict[Literal["facebook", "instagram"], str]
+    platforms: dict[Literal["facebook", "instagram"], list[str]]
+    list_names: dict[str, list[str]] = {}
+
+
+class ConfirmationEmail(_Model):
+    senders: dict[Literal["facebook", "instagram"], list[str]]
+    subject: dict[str, list[str]]
+    body: dict[str, list[str]]
+
+
+class Accounts(_Model):
+    """flows/accounts.toml: Accounts Center (where, how a profile names its platform), Meta's "already objected"
+    sentence, and what Meta's confirmation email looks like."""
+
+    version: int
+    center: AccountsCenter
+    already_objected: dict[str, str]
+    email: ConfirmationEmail
+
+    def quote(self, lang: str | None) -> str:
+        return self.already_objected.get(lang or "en") or self.already_objected["en"]
+
+
 class Regions(_Model):
     version: int
     objection: dict[str, list[str]]
@@ -343,6 +368,11 @@ def load_forms(flows_dir: Path | None = None) -> Forms:
 
 
 @cache
+def load_accounts(flows_dir: Path | None = None) -> Accounts:
+    return _load((flows_dir or paths.flows_dir()) / "accounts.toml", Accounts)
+
+
+@cache
 def load_regions(flows_dir: Path | None = None) -> Regions:
     return _load((flows_dir or paths.flows_dir()) / "regions.toml", Regions)
 
@@ -367,6 +397,7 @@ def validate_all(flows_dir: Path | None = None) -> None:
     load_regions(flows_dir)
     load_reasons(flows_dir)
     load_guidance(flows_dir)
+    load_accounts(flows_dir)
 
 
 # -- text matching (shared by detection, routes and forms) ----------------------------------------------------

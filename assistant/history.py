@@ -64,6 +64,22 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_by_name ON runs (name);
 """
+OBJECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objections (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  time          TEXT NOT NULL,        -- UTC, when the run that confirmed it was sealed
+  platform      TEXT NOT NULL,
+  account       TEXT,                 -- the username (or name) Accounts Center listed; NULL when not read
+  confirmation  TEXT,                 -- Meta's confirmation text, as shown
+  run_dir       TEXT NOT NULL,
+  digest        TEXT,                 -- the run folder's chained digest (updated when an email is added)
+  origin        TEXT NOT NULL DEFAULT 'meta',
+  email_file    TEXT,                 -- Meta's confirmation email, once added (optout add-email)
+  email_subject TEXT,
+  email_date    TEXT
+);
+CREATE INDEX IF NOT EXISTS objections_by_platform ON objections (platform, id);
+"""
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,30 @@ class RunRecord:
     origin: str
     status: str | None
     chain: str
+
+
+@dataclass(frozen=True)
+class Objection:
+    """A confirmed objection: which account, when, Meta's words, and the evidence."""
+
+    id: int
+    time: str
+    platform: str
+    account: str | None
+    confirmation: str | None
+    run_dir: str
+    digest: str | None
+    origin: str = META
+    email_file: str | None = None
+    email_subject: str | None = None
+    email_date: str | None = None
+
+    @property
+    def real(self) -> bool:
+        return self.origin == META
+
+    def as_json(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -158,6 +198,8 @@ def _connect() -> sqlite3.Connection:
                                                                                   row[0]))
             db.executescript(RUNS_SCHEMA)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'objections'").fetchone():
+        db.executescript(OBJECTIONS_SCHEMA)  # independent of the version: added to any history on first use
     return db
 
 
@@ -250,6 +292,58 @@ def record_run(run_dir: Path, command: str | None, origin: str, status: str | No
                                                         status, chain))
     finally:
         db.close()
+
+
+def record_objection(platform: str, account: str | None, confirmation: str | None, run_dir: Path,
+                     digest: str | None, origin: str = META) -> None:
+    """Keep a confirmed objection (status submitted) with its run folder and the folder's digest."""
+    db = _connect()
+    try:
+        with db:
+            db.execute("INSERT INTO objections (time, platform, account, confirmation, run_dir, digest, origin) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?)", (_now(), platform, account, confirmation,
+                                                        str(Path(run_dir).resolve()), digest, origin))
+    finally:
+        db.close()
+
+
+def objections(real: bool | None = None, platform: str | None = None) -> list[Objection]:
+    """Every confirmed objection, oldest first (of Meta's pages or replicas' when `real` is given)."""
+    if not database_path().exists():
+        return []
+    where, args = _kind(real)
+    if platform:
+        where, args = where + " AND platform = ?", (*args, platform)
+    db = _connect()
+    try:
+        return [Objection(**dict(r)) for r in
+                db.execute(f"SELECT * FROM objections WHERE 1{where} ORDER BY id", args).fetchall()]
+    finally:
+        db.close()
+
+
+def confirmed_objection(platform: str, account: str | None, origin: str = META) -> Objection | None:
+    """The latest confirmed objection of a platform's account (any account of it when either is unknown), on pages
+    of the same origin (Meta's, or that very replica)."""
+    found = [o for o in objections(origin == META, platform) if o.origin == origin
+             and (account is None or o.account is None or o.account.lower() == account.lower())]
+    return found[-1] if found else None
+
+
+def attach_email(run_dir: Path, platform: str, email_file: str, subject: str, date: str, digest: str) -> bool:
+    """Record Meta's confirmation email with the objection of that run folder and the folder's new digest (every row
+    of the folder gets it). False when the folder holds no recorded objection of that platform."""
+    run_dir = Path(run_dir).resolve()
+    db = _connect()
+    try:
+        with db:
+            changed = db.execute("UPDATE objections SET email_file = ?, email_subject = ?, email_date = ? "
+                                 "WHERE run_dir = ? AND platform = ?",
+                                 (email_file, subject, date, str(run_dir), platform)).rowcount
+            db.execute("UPDATE objections SET digest = ? WHERE run_dir = ?", (digest, str(run_dir)))
+    finally:
+        db.close()
+    return bool(changed)
 
 
 def recorded_run(run_dir: Path) -> RunRecord | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from loguru import logger
 
 from assistant import browser, flows
+from assistant.accounts import Accounts
 from assistant.engine import Engine, PlatformRun, Result, describe_error, detect_errors, region_verdict
 from assistant.evidence import EvidenceWriteError, Run, mask_email
 from assistant.pagejs import source
@@ -204,7 +205,7 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
         stopped: str | None = None  # why the run was cut short: the folder is then sealed `incomplete`
         try:
             await _platforms(settings, chromium, person, labels, meta, regions, recorder, run_folder, results,
-                             objecting, code_provider, on_context)
+                             objecting, code_provider, on_context, Accounts(settings, command, origin))
         except EvidenceWriteError as exc:
             fill("error", f"Evidence could not be written: {exc}")
             stopped = str(exc)
@@ -234,6 +235,8 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
     digest = run_folder.chain if run_folder else None
     if run_folder is not None and digest:
         _keep_digest(run_folder, command, origin)
+        if command in ("object", "demo"):  # not the selftest's or the benchmarks' objections
+            _keep_objections(run_folder, report(), origin)
     outcome = Outcome(report(), [results[p] for p in settings.platforms], run_folder, origin=origin,
                       interrupted=interrupted, digest=digest)
     if interrupted:
@@ -242,7 +245,8 @@ async def run(settings: Settings, command: str, person: Person, objecting: bool 
 
 
 async def _platforms(settings: Settings, chromium, person: Person, labels, meta, regions, recorder, run_folder,
-                     results: dict[str, Result], objecting: bool, code_provider, on_context) -> None:
+                     results: dict[str, Result], objecting: bool, code_provider, on_context,
+                     accounts: Accounts | None = None) -> None:
     """One browser (started here unless given), the platforms side by side; fills `results`."""
     opened: contextlib.AbstractAsyncContextManager
     if chromium is None and settings.cdp:  # the person's running browser: tabs of our own, left running at the end
@@ -273,7 +277,7 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
             engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
             try:
                 results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
-                                                        code_provider, on_context)
+                                                        code_provider, on_context, accounts)
             except detect_errors() as exc:
                 status, detail = describe_error(exc, settings.timeouts.nav_s)
                 results[platform] = Result(platform, status, detail, evidence=engine.evidence.get(platform, []))
@@ -285,11 +289,16 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
                 failures.append(unexpected(exc))
                 results[platform] = Result(platform, "error", unexpected(exc))
             result = results[platform]
+            if accounts is not None:
+                accounts.done(platform, result)
             result.evidence = list(engine.evidence.get(platform, []))
             result.region = region_verdict(settings.country, result.status, regions)
             person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
 
         await asyncio.gather(*(one(p) for p in settings.platforms))
+        if accounts is not None:
+            for line in accounts.annotate(results):
+                person.say(line)
         if write_failures:
             raise write_failures[0]
         if failures:
@@ -348,6 +357,23 @@ def _keep_digest(run_folder: Run, command: str, origin: str) -> None:
         logger.warning(f"the digest of {run_folder.path} could not be kept in the history: {exc}")
 
 
+def _keep_objections(run_folder: Run, report: dict, origin: str) -> None:
+    """Every objection this run confirmed (status submitted) into the history, with the folder and its digest."""
+    from assistant import history
+
+    for r in report.get("results", []):
+        if r.get("status") != Status.SUBMITTED:
+            continue
+        own = next((p for p in (r.get("accounts") or {}).get("profiles") or [] if p.get("platform") == r["platform"]),
+                   None)
+        try:
+            history.record_objection(r["platform"], (own or {}).get("username") or (own or {}).get("name"),
+                                     (r.get("confirmation") or {}).get("text"), run_folder.path, run_folder.chain,
+                                     origin)
+        except (sqlite3.Error, OSError) as exc:
+            logger.warning(f"the objection of {r['platform']} could not be kept in the history: {exc}")
+
+
 def _scratch_profile(settings: Settings) -> Path | None:
     """Under --via a fresh, private (0700) browser profile, removed at the end: no saved session of the person
     is loaded, written or sent to a replica. Not when --profile was given on the command line."""
@@ -403,7 +429,8 @@ def drive(coro):
 
 
 async def _platform_run(chromium, engine: Engine, flow, settings: Settings, person: Person,
-                        objecting: bool, code_provider=None, on_context=None) -> Result:
+                        objecting: bool, code_provider=None, on_context=None,
+                        accounts: Accounts | None = None) -> Result:
     ctx = await chromium.new_context(state_file(settings, flow.platform), _locale(settings.lang), via=settings.via,
                                      nav_timeout_ms=settings.timeouts.nav_s * 1000)
     if on_context:  # a seam for tests that play the person in the same browser
@@ -415,7 +442,13 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
         result, found = await engine.check(page, flow)
-        if objecting and result.status == Status.AVAILABLE:
+        if accounts is not None:
+            await accounts.after_check(ctx, engine, flow, person, result)
+        covered = await accounts.before_object(flow, person, result) \
+            if accounts is not None and objecting and result.status == Status.AVAILABLE else None
+        if covered is not None:
+            result = covered
+        elif objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page
 
             result = await object_on_page(PlatformRun(page, engine, flow, settings, person), result, code_provider)

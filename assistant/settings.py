@@ -77,6 +77,8 @@ class Settings:
     timeouts: Timeouts = field(default_factory=Timeouts)
     profile_given: bool = False  # --profile on the command line: the person's choice, kept even under --via
     via_remote: bool = False  # --via-remote on the command line (never from .env or the environment)
+    each: bool = False  # --each: send each platform's form even when one objection covers linked accounts
+    again: bool = False  # --again: send even though this account already has a confirmed objection
 
     def with_(self, **kw) -> Settings:
         return replace(self, **kw)

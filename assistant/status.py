@@ -22,10 +22,11 @@ class Status(StrEnum):
     SUBMITTED = "submitted"  # sent with consent, answered 2xx/3xx, and confirmed by Meta
     AWAITING_CONFIRMATION = "awaiting_confirmation"  # filled in, not sent (or a code still to come)
     REJECTED = "rejected"  # Meta refused the form
+    ALREADY_OBJECTED = "already_objected"  # not sent: a confirmed objection already covers this account
 
 
 CHECK = (Status.AVAILABLE, Status.NOT_OFFERED, Status.LOGIN_REQUIRED, Status.BLOCKED, Status.UNKNOWN, Status.ERROR)
-OBJECT = (Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.REJECTED)
+OBJECT = (Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.REJECTED, Status.ALREADY_OBJECTED)
 ALL = CHECK + OBJECT
 
 # A verdict: the destination was read (watch compares these; the rest are inconclusive rounds).
@@ -34,12 +35,13 @@ CONCLUSIVE = (Status.AVAILABLE, Status.NOT_OFFERED)
 WALLS = (Status.LOGIN_REQUIRED, Status.BLOCKED)
 # Exit code 0 when every platform ends in one of these.
 CHECK_OK = frozenset(CONCLUSIVE)
-OBJECT_OK = frozenset({Status.AVAILABLE, Status.NOT_OFFERED, Status.SUBMITTED, Status.AWAITING_CONFIRMATION})
+OBJECT_OK = frozenset({Status.AVAILABLE, Status.NOT_OFFERED, Status.SUBMITTED, Status.AWAITING_CONFIRMATION,
+                       Status.ALREADY_OBJECTED})
 
 # What an object run's status says about the check's verdict (a form was reached: the objection is offered).
 VERDICT_OF: dict[Status, Status] = {Status.AVAILABLE: Status.AVAILABLE, Status.NOT_OFFERED: Status.NOT_OFFERED,
                                     Status.SUBMITTED: Status.AVAILABLE, Status.AWAITING_CONFIRMATION: Status.AVAILABLE,
-                                    Status.REJECTED: Status.AVAILABLE}
+                                    Status.REJECTED: Status.AVAILABLE, Status.ALREADY_OBJECTED: Status.AVAILABLE}
 
 
 def exit_code(statuses: list[str], command: str) -> int:

@@ -14,6 +14,7 @@ PLAIN = {
     "submitted": "objection sent, and Meta confirmed it",
     "awaiting_confirmation": "the form is filled in and waits for your confirmation",
     "rejected": "Meta refused the form",
+    "already_objected": "already covered by a confirmed objection; not sent again",
 }
 
 

@@ -277,12 +277,26 @@ def status_report(platforms: tuple[str, ...]) -> dict:
                 "checks": len(rows),
                 "changes": [c.as_json() for c in history.changes(platform, real=real)],
             }
+    out["objections"] = [o.as_json() | {"summary": objection_line(o.as_json())}
+                         for o in history.objections() if o.platform in platforms]
     return out
+
+
+def objection_line(o: dict) -> str:
+    """One account's confirmed objection: "Facebook anna.m: objected on DATE, evidence FOLDER (digest ...)"."""
+    who = f"{o['platform'].capitalize()} {o['account'] or '(account not read)'}"
+    line = f"{who}: objected on {o['time'][:10]}, evidence {o['run_dir']}"
+    if o.get("digest"):
+        line += f" (digest {o['digest'][:16]}…)"
+    if o.get("email_file"):
+        line += f"; Meta's confirmation email: {o['email_file']} ({o['email_date'] or '?'})"
+    return line + ("" if o.get("origin") == "meta" else f" [replica: {o.get('origin')}]")
 
 
 PLAIN = {"available": "objection offered", "not_offered": "not offered", "login_required": "login expired",
          "blocked": "security check", "unknown": "page not recognised", "error": "check failed",
-         "submitted": "objection sent", "awaiting_confirmation": "form filled, not sent", "rejected": "refused"}
+         "submitted": "objection sent", "awaiting_confirmation": "form filled, not sent", "rejected": "refused",
+         "already_objected": "already objected"}
 
 
 def _when(iso: str) -> str:
@@ -300,6 +314,9 @@ def _short(change: dict) -> str:
 
 
 def status_text(report: dict) -> str:
+    lines = _objection_lines(report.get("objections") or [])
+    if not report["platforms"] and not report.get("replica") and lines:
+        return "\n".join([f"History: {report['database']}", "", *lines]).rstrip()
     if not report["platforms"] and not report.get("replica"):
         return (f"No checks recorded yet (history: {report['database']}).\n"
                 "Run `optout check` or `optout watch --once` to start one.")
@@ -313,7 +330,14 @@ def status_text(report: dict) -> str:
         if replica:
             lines += ["Against replicas (--via, the demo): test runs, never compared with Meta's real pages:", ""]
         _status_lines(lines, platforms, replica)
+    lines += _objection_lines(report.get("objections") or [])
     return "\n".join(lines).rstrip()
+
+
+def _objection_lines(objections: list[dict]) -> list[str]:
+    if not objections:
+        return []
+    return ["Objections (per account, with their evidence):", *(f"  {o['summary']}" for o in objections), ""]
 
 
 def _status_lines(lines: list[str], platforms: dict, replica: bool) -> None:

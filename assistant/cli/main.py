@@ -161,8 +161,12 @@ def check(platform, via, via_remote, headless, browser_path, profile, evidence_d
 @yes_option("Send the filled form without asking (your explicit consent).")
 @click.option("--confirm-timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="How long to wait for your confirmation (default 600). Env: OPTOUT_CONFIRM_TIMEOUT.")
+@click.option("--each", is_flag=True, help="Send each platform's form even when Accounts Center links them (one "
+              "objection covers every account in the same Accounts Center).")
+@click.option("--again", is_flag=True, help="Send even though this account already has a confirmed objection "
+              "(without it, you are asked on a terminal; --yes alone never sends a second one).")
 def object_(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
-            email, replace_email, reason, reason_file, reason_template, yes, confirm_timeout):
+            email, replace_email, reason, reason_file, reason_template, yes, confirm_timeout, each, again):
     """Object to Meta's AI training: check, open the form, pre-fill it, and wait for YOUR confirmation.
 
     Nothing is sent until you confirm: click the form's Send button yourself, click the banner's
@@ -177,6 +181,7 @@ def object_(platform, via, via_remote, headless, browser_path, profile, evidence
     s = _settings(platform, via, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace,
                   via_remote=via_remote, email=email, replace_email=replace_email, reason=reason,
                   reason_file=reason_file, reason_template=reason_template, yes=yes)
+    s = s.with_(each=each, again=again)
     if confirm_timeout:
         from dataclasses import replace
 
@@ -302,6 +307,26 @@ def verify(run_dir: Path):
     click.echo(f"NOT the folder this machine recorded: the digest recorded when the run ended ({recorded.time}) "
                f"is {recorded.chain}, the folder's is now {current or 'missing'}.")
     sys.exit(1)
+
+
+@main.command("add-email")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+def add_email(run_dir: Path, file: Path):
+    """Add Meta's confirmation email (an .eml file, or a message in an mbox) to the run folder of that objection.
+
+    It must be Meta's confirmation (sender, subject and text), sent to the email address the run used, dated
+    after the run. It is copied into the folder, added to the report and the manifest (re-sealed, so
+    `optout verify` still passes) and recorded in the history (`optout status`). Anything else is refused:
+    exit code 2.
+    """
+    from assistant.mailproof import add_email as add
+    from assistant.settings import load_env_file
+
+    load_env_file()
+    added = add(run_dir, file)
+    click.echo(added.message)
+    click.echo(f"Evidence digest: {added.digest} (`optout verify {run_dir}` re-checks the folder against it)", err=True)
 
 
 @main.command()

@@ -132,7 +132,8 @@ def watch(platform: str, every: timedelta, once: bool, notify: str | None, via: 
 @platform_option()
 @json_option()
 def status(platform: str, as_json: bool) -> None:
-    """The latest verdict per platform, when it was checked, and what changed since the first check."""
+    """The latest verdict per platform, when it was checked, what changed since the first check, and each account's
+    confirmed objection with its evidence (run folder, digest, Meta's email)."""
     from assistant import settings as settings_mod
     from assistant.watch import status_report, status_text
 

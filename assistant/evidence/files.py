@@ -80,6 +80,6 @@ def write_private(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
     return path
 
 
-def _json_text(obj: Any) -> str:
+def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.evidence.files import CHAIN_SEED, MANIFEST_FILE, NO_MANIFEST, _json_text, write_private
+from assistant.evidence.files import CHAIN_SEED, MANIFEST_FILE, NO_MANIFEST, json_text, write_private
 
 
 def _sha256_file(path: Path) -> str:
@@ -41,7 +41,7 @@ def write_manifest(run_dir: Path) -> Path:
         for rel in _folder_files(run_dir)
     ]
     manifest = {"algorithm": "sha256", "files": files, "chain": chain_of(files)}
-    return write_private(run_dir / MANIFEST_FILE, _json_text(manifest))
+    return write_private(run_dir / MANIFEST_FILE, json_text(manifest))
 
 
 def manifest_chain(run_dir: Path) -> str | None:

@@ -36,6 +36,7 @@ VERDICTS: dict[str, tuple[str, str]] = {  # keyed by Status (a str)
         "the form is filled in and waits for your confirmation; nothing was sent",
     ),
     Status.REJECTED: ("bad", "Meta rejected the objection"),
+    Status.ALREADY_OBJECTED: ("good", "a confirmed objection already covers this account; no form was sent again"),
 }
 
 FIELD_LABELS = {"country": "Country", "email": "Email", "reason": "Reason"}
@@ -138,12 +139,33 @@ def _result_view(result: dict, run_dir: Path) -> dict:
             else None
         ),
         "confirmation": (confirmation.get("text") or "") if confirmation else None,
+        "email": _email_view(result.get("confirmation_email"), run_dir),
+        "accounts": _accounts_view(result.get("accounts")),
         "next_steps": [str(s) for s in result.get("next_steps") or []],
         "evidence": [
             {"name": str(name), "present": (run_dir / str(name)).is_file()}
             for name in result.get("evidence") or []
         ],
     }
+
+
+def _email_view(mail: Any, run_dir: Path) -> dict | None:
+    """Meta's confirmation email added by `optout add-email`: its file beside the report, sender, subject, date."""
+    if not isinstance(mail, dict) or not mail.get("file"):
+        return None
+    return {"file": str(mail["file"]), "present": (run_dir / str(mail["file"])).is_file(),
+            "from": str(mail.get("from") or ""), "subject": str(mail.get("subject") or ""),
+            "date": mail.get("date"), "sha256": str(mail.get("sha256") or "")}
+
+
+def _accounts_view(accounts: Any) -> dict | None:
+    """What Accounts Center listed (or why it could not be read)."""
+    if not isinstance(accounts, dict):
+        return None
+    profiles = [p for p in accounts.get("profiles") or [] if isinstance(p, dict)]
+    return {"read": bool(accounts.get("read")), "why": str(accounts.get("why") or ""),
+            "profiles": [(PLATFORM_NAMES.get(str(p.get("platform")), str(p.get("platform"))), str(p.get("name") or ""),
+                          str(p.get("username") or "")) for p in profiles]}
 
 
 def _step_view(step: dict, run_dir: Path) -> dict:
@@ -184,7 +206,7 @@ def render_html(run_dir: Path) -> Path:
         "meta": sorted(meta.items()),
         "results": results,
         "forms": [r for r in results if r["form"]],
-        "confirmations": [r for r in results if r["confirmation"]],
+        "confirmations": [r for r in results if r["confirmation"] or r["email"]],
         "next_steps": [r for r in results if r["next_steps"]],
         "steps": [_step_view(s, run_dir) for s in run.get("steps") or [] if isinstance(s, dict)],
     }

@@ -27,8 +27,8 @@ from assistant.evidence.files import (
     REPORT_FILE,
     RUN_FILE,
     EvidenceWriteError,
-    _json_text,
     _utcnow,
+    json_text,
     mask_email,
     slug,
     utc_iso,
@@ -148,7 +148,7 @@ class Run:
         if self._closed:
             return
         try:
-            write_private(self.path / REPORT_FILE, _json_text(report))
+            write_private(self.path / REPORT_FILE, json_text(report))
             self.status = status
             self.finished = _utcnow()
             self._write_run_json()
@@ -186,7 +186,7 @@ class Run:
         except Exception:
             logger.exception("run.json could not be updated")
         try:
-            write_private(self.path / REPORT_FILE, _json_text(report or self._minimal_report(reason)))
+            write_private(self.path / REPORT_FILE, json_text(report or self._minimal_report(reason)))
         except Exception:
             logger.exception("report.json could not be written")
         try:
@@ -239,7 +239,7 @@ class Run:
 
     def _write_run_json(self) -> None:
         try:
-            write_private(self.path / RUN_FILE, _json_text(self._run_record()))
+            write_private(self.path / RUN_FILE, json_text(self._run_record()))
         except OSError as exc:
             raise self._write_error(exc) from exc
 

@@ -62,6 +62,16 @@ SEMANTIC = {name: key for names in FIELD_NAMES.values() for key, name in names.i
 FORM_FIELDS = {"A": ("country", "email", "reason", "extra"), "B": ("email", "reason"),
                "C": ("email", "reason"), "D": ("country", "email", "reason")}
 LOGIN_COOKIE = {"facebook": "c_user", "instagram": "sessionid"}
+# The profiles each Accounts Center lists, per `accounts=` world: (platform, name, username).
+_FB_PROFILE = ("facebook", "Anna Meier", "anna.meier.42")
+_IG_PROFILE = ("instagram", "Anna Meier", "anna.meier")
+ACCOUNT_PROFILES: dict[str, dict[str, list[tuple[str, str, str]]]] = {
+    "linked": {"facebook": [_FB_PROFILE, _IG_PROFILE], "instagram": [_IG_PROFILE, _FB_PROFILE]},
+    "single": {"facebook": [_FB_PROFILE], "instagram": []},
+    "unlinked": {"facebook": [_FB_PROFILE], "instagram": [("instagram", "Anna M.", "annas.photos")]},
+    "login": {"facebook": [_FB_PROFILE, _IG_PROFILE], "instagram": [_IG_PROFILE, _FB_PROFILE]},
+    "checkpoint": {"facebook": [_FB_PROFILE, _IG_PROFILE], "instagram": [_IG_PROFILE, _FB_PROFILE]},
+}
 
 
 @dataclass
@@ -166,6 +176,7 @@ ROUTES: dict[str, list[tuple[str, str]]] = {
     "ighelp": [(r"/", "help"), (r"/contact/(?P<form_id>\d+)", "contact")],
     "about": [(r"/", "about")],
     "metahelp": [(r"/support/privacy/ai-objection", "meta_objection"), (r"/sso/callback", "meta_sso_callback")],
+    "accounts": [(r"/", "accounts_center"), (r"/profiles", "accounts_center")],
 }
 COMPILED = {kind: [(re.compile(p + "$"), name) for p, name in routes] for kind, routes in ROUTES.items()}
 
@@ -361,6 +372,22 @@ class ReplicaApp:
 
     def help(self, ctx: Ctx) -> Response:
         return self.page(ctx, "help.html", "help")
+
+    def accounts_center(self, ctx: Ctx) -> Response:
+        """accountscenter.facebook.com / .instagram.com: the profiles in this Accounts Center (``accounts=``)."""
+        sc, platform = ctx.sc, ctx.platform
+        if sc.accounts == "none":
+            return self.not_found(ctx)
+        if wall := self.login_wall(ctx):
+            return wall
+        walled = (sc.accounts == "login" or (sc.accounts == "single" and platform == "instagram"))
+        if walled and LOGIN_COOKIE[platform] not in ctx.req.cookies:  # asks to log in again, whatever `login` says:
+            if ctx.req.method == "POST":  # the login page in place (a redirect would bounce back: `login` is 1)
+                return self.login(ctx)
+            return self.page(ctx, "login.html", "login", next=ctx.req.url, error=None)
+        if sc.accounts == "checkpoint" and "checkpoint_ok" not in ctx.req.cookies:
+            return redirect(f"{URLS[platform]['checkpoint']}?next={quote(ctx.req.url, safe='')}", outcome="checkpoint")
+        return self.page(ctx, "accounts_center.html", "accounts", profiles=ACCOUNT_PROFILES[sc.accounts][platform])
 
     # -- privacy center and policy ------------------------------------------------------------------
 

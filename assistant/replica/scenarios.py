@@ -49,6 +49,12 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
   every input/change of the email or reason), reauth (a "Re-enter your password" page after the form is
   posted), offhost / jslink / datalink (the box's objection link points off Meta / is ``javascript:`` /
   is a ``data:`` URL).
+- ``accounts``: none|linked|single|unlinked|login|checkpoint, what Accounts Center
+  (accountscenter.facebook.com, accountscenter.instagram.com) shows [none: it answers Meta's 404].
+  linked: both profiles (Facebook and Instagram) in one Accounts Center; single: only the Facebook profile
+  (Instagram's Accounts Center asks to log in: there is no Instagram account); unlinked: each Accounts
+  Center holds only its own platform's profile, of two different names; login: Accounts Center asks to log
+  in again (the replica's login page lets in); checkpoint: a "Confirm it's you" check before it.
 """
 
 from __future__ import annotations
@@ -86,7 +92,7 @@ DEFAULT_SPEC = "eu-en"
 # Page keys a fault can target; the extra ones cover pages the brief's list leaves out.
 PAGE_KEYS = frozenset(
     ["settings", "login", "about", "center", "topics", "genai", "policy", "printable", "form", "code", "confirm"]
-    + ["home", "help", "checkpoint", "decoy", "meta_ai"]
+    + ["home", "help", "checkpoint", "decoy", "meta_ai", "accounts"]
 )
 FAULT_KINDS = ("500", "blank", "drop", "slow", "unavailable")
 CHECKPOINTS = ("none", "settings", "policy", "form", "submit")
@@ -96,6 +102,7 @@ WORLDS = ("none", "sv-combobox", "cs-steps", "el-readonly", "en-gate-reveal", "f
 HOSTILE = frozenset(
     {"beacons", "leak", "robot", "robotsubmit", "selfsubmit", "reauth", "offhost", "jslink", "datalink"}
 )
+ACCOUNTS = ("none", "linked", "single", "unlinked", "login", "checkpoint")
 CAPTURES = ("facebook-eu-de", "instagram-eu-de-box", "instagram-eu-de-nobox", "facebook-us", "instagram-us")
 HIDEABLE = frozenset(
     {"policy_link", "center_link", "about_link", "audience_link", "meta_ai_link", "help_link",
@@ -131,6 +138,7 @@ class Scenario:
     code: str = "123456"
     world: str = "none"
     hostile: frozenset[str] = frozenset()
+    accounts: str = "none"
 
     @classmethod
     def parse(cls, spec: str | None) -> Scenario:
@@ -281,5 +289,6 @@ _PARSERS = {
     "code": _code,
     "world": _choice(*WORLDS),
     "hostile": _hostile,
+    "accounts": _choice(*ACCOUNTS),
 }
 _FIELD_OF = {"fault": "faults"}

@@ -97,7 +97,8 @@ _FB_WWW = re.compile(r"^(www|m|web|[a-z]{2}-[a-z]{2})\.facebook\.com$")
 
 
 def host_kind(host: str) -> str | None:
-    """Which group of pages a host serves: fb, mbasic, ig, igpc, ighelp, about, metahelp, cdn, bare; else None."""
+    """Which group of pages a host serves: fb, mbasic, ig, igpc, ighelp, about, metahelp, accounts, cdn, bare; else
+    None."""
     if _FB_WWW.match(host):
         return "fb"
     if host in ("facebook.com", "instagram.com"):
@@ -109,6 +110,8 @@ def host_kind(host: str) -> str | None:
         "help.instagram.com": "ighelp",
         "about.meta.com": "about",
         "help.meta.com": "metahelp",
+        "accountscenter.facebook.com": "accounts",
+        "accountscenter.instagram.com": "accounts",
     }.get(host) or ("cdn" if host.endswith("fbcdn.net") else None)
 
 

@@ -1,0 +1,239 @@
+"""Which accounts one objection covers (Accounts Center), whether it is already done (the history, `status`), and
+Meta's confirmation email as evidence (`add-email`), against the replica's accounts= worlds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.replica.mail import message
+
+REASON = "My public posts are personal and I did not share them to train AI models."
+QUOTE = "If you've already objected, you don't need to submit another request."
+
+
+@pytest.fixture
+def fresh(replica):
+    replica.reset()
+    return replica
+
+
+def forms_sent(replica) -> list[dict]:
+    """The objection forms the replica took (one POST per form; codes are not counted)."""
+    return [p for p in replica.posts if p["kind"] == "objection_form"]
+
+
+def by_platform(data: dict) -> dict[str, dict]:
+    return {r["platform"]: r for r in data["results"]}
+
+
+def object_(optout, replica, spec: str, *extra: str, platform: str = "all"):
+    return optout("object", "--platform", platform, "--via", replica.scenario_url(spec), "--headless", "--json",
+                  "--yes", "--reason", REASON, "--evidence-dir", "runs", *extra)
+
+
+def advice(result: dict) -> str:
+    return " ".join(a["sentence"] for a in result["accounts"].get("advice", []))
+
+
+# -- the worlds: the advice and the number of forms sent ----------------------------------------------------------
+def test_linked_accounts_get_one_objection_and_the_other_form_is_not_sent(optout, fresh):
+    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=linked")
+    results = by_platform(data)
+    assert code == 0, stderr[-2000:]
+    assert results["facebook"]["status"] == "submitted"
+    assert results["instagram"]["status"] == "already_objected"
+    assert "covers this account too" in results["instagram"]["detail"] and QUOTE in results["instagram"]["detail"]
+    assert "--each" in results["instagram"]["detail"]
+    assert len(forms_sent(fresh)) == 1 and "facebook" in forms_sent(fresh)[0]["host"]
+    profiles = {(p["platform"], p["username"]) for p in results["facebook"]["accounts"]["profiles"]}
+    assert profiles == {("facebook", "anna.meier.42"), ("instagram", "anna.meier")}
+    assert "One objection covers every profile" in advice(results["facebook"])
+    shot = results["facebook"]["accounts"]["evidence"]
+    assert shot and (Path(data["evidence_dir"]) / shot).is_file()
+
+
+def test_each_sends_every_form_even_when_linked(optout, fresh):
+    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=linked", "--each")
+    assert code == 0, stderr[-2000:]
+    assert {r["status"] for r in data["results"]} == {"submitted"}
+    assert len(forms_sent(fresh)) == 2
+
+
+def test_unlinked_accounts_each_need_their_own_objection(optout, fresh):
+    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=unlinked")
+    results = by_platform(data)
+    assert code == 0, stderr[-2000:]
+    assert {r["status"] for r in data["results"]} == {"submitted"}
+    assert len(forms_sent(fresh)) == 2
+    said = advice(results["facebook"])
+    assert "Instagram account annas.photos (Anna M.) is not in the same Accounts Center" in said
+    assert "needs its own objection" in said
+    assert "Facebook account anna.meier.42" in advice(results["instagram"])
+    assert any("needs its own objection" in s for s in results["facebook"]["next_steps"])
+
+
+def test_a_single_platform_says_other_accounts_need_their_own(optout, fresh):
+    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=single", platform="facebook")
+    result = data["results"][0]
+    assert code == 0, stderr[-2000:]
+    assert result["status"] == "submitted" and len(forms_sent(fresh)) == 1
+    assert [p["platform"] for p in result["accounts"]["profiles"]] == ["facebook"]
+    assert "No Instagram account is linked in this Accounts Center" in advice(result)
+
+
+@pytest.mark.parametrize("world,why", [("login", "log in"), ("checkpoint", "security check"),
+                                       ("none", "not available"), ("linked,fault=500@accounts", "HTTP 500")])
+def test_accounts_center_that_cannot_be_read_never_blocks(assistant_run, world, why):
+    outcome = assistant_run(f"eu-en,accounts={world}", platform="facebook")
+    result = outcome.report["results"][0]
+    assert result["status"] == "available", result["detail"]
+    assert result["accounts"]["read"] is False and why in result["accounts"]["why"], result["accounts"]
+    assert "could not be read" in advice(result)
+
+
+def test_accounts_center_behind_a_login_does_not_stop_the_objection(optout, fresh):
+    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=login")
+    assert code == 0, stderr[-2000:]
+    assert {r["status"] for r in data["results"]} == {"submitted"}
+    assert len(forms_sent(fresh)) == 2  # nothing known about linking: every form goes
+    assert all(r["accounts"]["read"] is False for r in data["results"])
+
+
+@pytest.mark.parametrize("spec", ["eu-de", "eu-fr", "eu-pl", "br"])
+def test_the_profiles_list_is_read_in_every_language(assistant_run, spec):
+    outcome = assistant_run(f"{spec},accounts=linked", platform="instagram")
+    accounts = outcome.report["results"][0]["accounts"]
+    assert accounts["read"], accounts
+    assert [(p["platform"], p["username"]) for p in accounts["profiles"]] == [("instagram", "anna.meier"),
+                                                                            ("facebook", "anna.meier.42")]
+
+
+# -- the history: objected once, asked before again, `status` -------------------------------------------------------
+def test_history_status_and_no_second_objection_without_again(optout, fresh):
+    spec = "eu-en,accounts=linked"
+    code, _, stderr, first = object_(optout, fresh, spec)
+    assert code == 0, stderr[-2000:]
+    code, out, _, status = optout("status", "--json")
+    assert code == 0
+    [objection] = status["objections"]
+    assert objection["platform"] == "facebook" and objection["account"] == "anna.meier.42"
+    assert Path(objection["run_dir"]) == Path(first["evidence_dir"]).resolve()
+    assert objection["digest"] == first["digest"] and objection["confirmation"]
+    code, text, _, _ = optout("status")
+    assert f"Facebook anna.meier.42: objected on {objection['time'][:10]}, evidence {objection['run_dir']}" in text
+    _, _, _, checked = optout("check", "--via", fresh.scenario_url(spec), "--headless", "--json", "--evidence-dir",
+                              "runs")
+    assert any(f"objected on {objection['time'][:10]}" in s for s in by_platform(checked)["facebook"]["next_steps"])
+
+    fresh.reset()
+    code, _, stderr, again = object_(optout, fresh, spec)  # --yes alone never sends a second one
+    results = by_platform(again)
+    assert code == 0, stderr[-2000:]
+    assert forms_sent(fresh) == []
+    assert results["facebook"]["status"] == "already_objected"
+    assert QUOTE in results["facebook"]["detail"] and "--again" in results["facebook"]["detail"]
+    assert "you objected on" in results["facebook"]["detail"]
+    assert results["instagram"]["status"] == "already_objected"
+
+    fresh.reset()
+    code, _, stderr, third = object_(optout, fresh, spec, "--again")
+    assert code == 0, stderr[-2000:]
+    assert by_platform(third)["facebook"]["status"] == "submitted"
+    assert len(forms_sent(fresh)) == 1  # Instagram stays covered by the linked objection
+    _, _, _, status = optout("status", "--json")
+    assert len(status["objections"]) == 2
+
+
+# -- Meta's confirmation email --------------------------------------------------------------------------------------
+def _run_with_email(optout, replica, tmp_path: Path) -> tuple[Path, dict]:
+    code, _, stderr, data = object_(optout, replica, "eu-en,accounts=linked", platform="facebook")
+    assert code == 0, stderr[-2000:]
+    [mail] = [m for m in replica.outbox if m["kind"] == "confirmation"]
+    return Path(data["evidence_dir"]), mail
+
+
+def _eml(tmp_path: Path, name: str, msg) -> Path:
+    path = tmp_path / name
+    path.write_bytes(msg.as_bytes())
+    return path
+
+
+def test_add_email_accepts_metas_confirmation_and_the_folder_still_verifies(optout, fresh, tmp_path):
+    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+    eml = _eml(tmp_path, "confirmation.eml", message(mail))
+    code, out, err, _ = optout("add-email", str(run_dir), str(eml))
+    assert code == 0, err
+    assert (run_dir / "confirmation-email-facebook.eml").is_file()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["results"][0]["confirmation_email"]["file"] == "confirmation-email-facebook.eml"
+    assert "confirmation-email-facebook.eml" in (run_dir / "report.html").read_text()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert "confirmation-email-facebook.eml" in {f["path"] for f in manifest["files"]}
+    code, out, _, _ = optout("verify", str(run_dir))
+    assert code == 0, out
+    assert "Matches the digest recorded" in out
+    _, _, _, status = optout("status", "--json")
+    assert status["objections"][0]["email_file"] == "confirmation-email-facebook.eml"
+    assert status["objections"][0]["digest"] == manifest["chain"]
+
+
+def test_add_email_takes_the_confirmation_out_of_an_mbox(optout, fresh, tmp_path):
+    import mailbox
+
+    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    other = message(mail)
+    other.replace_header("From", "Newsletter <news@example.org>")
+    box.add(other)
+    box.add(message(mail))
+    box.close()
+    code, _, err, _ = optout("add-email", str(run_dir), str(tmp_path / "inbox.mbox"))
+    assert code == 0, err
+    assert optout("verify", str(run_dir))[0] == 0
+
+
+@pytest.mark.parametrize("change,said", [
+    (lambda m: m.replace_header("From", "Facebook <security@faceb00k-mail.example>"), "not sent by Meta"),
+    (lambda m: m.replace_header("To", "someone.else@example.com"), "another email address"),
+    (lambda m: m.replace_header("Subject", "Your weekly summary"), "subject"),
+    (lambda m: m.replace_header("Date", "Mon, 01 Jan 2024 10:00:00 +0000"), "before the run started"),
+])
+def test_add_email_refuses_anything_else_in_one_sentence(optout, fresh, tmp_path, change, said):
+    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+    before = (run_dir / "manifest.json").read_bytes()
+    msg = message(mail)
+    change(msg)
+    code, out, err, _ = optout("add-email", str(run_dir), str(_eml(tmp_path, "wrong.eml", msg)))
+    assert code == 2, (out, err)
+    assert said in err and err.count("\n") == 1 and "Traceback" not in err
+    assert (run_dir / "manifest.json").read_bytes() == before
+    assert not list(run_dir.glob("confirmation-email-*"))
+    assert optout("verify", str(run_dir))[0] == 0
+
+
+def test_add_email_needs_a_run_with_a_confirmed_objection(optout, fresh, tmp_path):
+    code, _, _, data = optout("check", "--platform", "facebook", "--via", fresh.scenario_url("eu-en"), "--headless",
+                              "--json", "--evidence-dir", "runs")
+    mail = {"time": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(), "to": "person@example.com",
+            "platform": "facebook", "kind": "confirmation", "form": "C", "lang": "en"}
+    code, _, err, _ = optout("add-email", data["evidence_dir"], str(_eml(tmp_path, "c.eml", message(mail))))
+    assert code == 2 and "no confirmed objection" in err
+    code, _, err, _ = optout("add-email", data["evidence_dir"], str(tmp_path / "missing.eml"))
+    assert code == 2 and "not a file" in err
+
+
+def test_the_demo_mailbox_adds_metas_email_to_the_report(optout, tmp_path):
+    code, out, err, data = optout("demo", "--region", "eu-en,accounts=linked", "--yes", "--headless", "--json",
+                                  "--evidence-dir", "runs", timeout=180)
+    assert code == 0, err[-2000:]
+    results = by_platform(data)
+    assert results["facebook"]["status"] == "submitted" and results["instagram"]["status"] == "already_objected"
+    run_dir = Path(data["evidence_dir"])
+    report = json.loads((run_dir / "report.json").read_text())
+    assert by_platform(report)["facebook"]["confirmation_email"]["file"] == "confirmation-email-facebook.eml"
+    assert "Demo mailbox" in err
+    assert optout("verify", str(run_dir))[0] == 0
