@@ -63,9 +63,20 @@ def _quiet_logging() -> None:
 
 # -- shared options ---------------------------------------------------------------------------------------------
 def platform_option(default: str = "all", allow_all: bool = True):
-    choices = ["facebook", "instagram"] + (["all"] if allow_all else [])
-    return click.option("--platform", "-p", type=click.Choice(choices), default=default, show_default=True,
-                        help="Which platform to handle.")
+    def check(ctx, param, value):  # one sentence and exit 2 for an unknown name, before any browser
+        from assistant.settings import UsageError, parse_platforms
+
+        try:
+            parse_platforms(value, allow_all=allow_all, many=allow_all)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        return value
+
+    helptext = ("Which platforms: all (every platform in flows/: facebook, instagram, linkedin, x ...), one, or a "
+                "comma list (facebook,linkedin)." if allow_all else "Which platform (facebook, instagram, linkedin, "
+                "x ...: every platform in flows/).")
+    return click.option("--platform", "-p", metavar="NAME[,NAME]" if allow_all else "NAME", default=default,
+                        show_default=True, callback=check, help=helptext)
 
 
 def browser_options(f):

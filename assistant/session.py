@@ -254,7 +254,7 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
 
         async def one(platform: str) -> None:
             flow = flows.load_flow(platform)
-            engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
+            engine = Engine(labels.merged(flow.labels), meta, recorder, person, settings.timeouts, settings.lang)
             try:
                 results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
                                                         code_provider, on_context)
@@ -270,7 +270,8 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
                 results[platform] = Result(platform, "error", unexpected(exc))
             result = results[platform]
             result.evidence = list(engine.evidence.get(platform, []))
-            result.region = region_verdict(settings.country, result.status, regions)
+            if flow.action == "objection_form":  # a switch's region is its flow's (switch.py)
+                result.region = region_verdict(settings.country, result.status, regions)
             person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
 
         await asyncio.gather(*(one(p) for p in settings.platforms))
@@ -396,8 +397,15 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
     try:
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
-        result, found = await engine.check(page, flow)
-        if objecting and result.status == Status.AVAILABLE:
+        if flow.action == "setting_switch":
+            from assistant.switch import switch_run
+
+            result = await switch_run(page, engine, flow, settings, person, objecting)
+        else:
+            result, found = await engine.check(page, flow)
+        if flow.action != "objection_form":
+            pass
+        elif objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page
 
             result = await object_on_page(page, engine, flow, settings, person, result, code_provider)

@@ -395,8 +395,9 @@ shown where the session has one (notify-send, macOS notifications); the message 
 
 
 def _platform_option():
-    return click.option("--platform", "-p", type=click.Choice(["facebook", "instagram", "all"]), default="all",
-                        show_default=True, help="Which platform to handle.")
+    return click.option("--platform", "-p", metavar="NAME[,NAME]", default="all",
+                        show_default=True, help="Which platforms: all (every platform in flows/), one, or a comma "
+                        "list (facebook,linkedin).")
 
 
 @click.command(epilog=WATCH_EPILOG)
@@ -465,7 +466,7 @@ def status(platform, as_json):
     from assistant import settings as settings_mod
 
     settings_mod.load_env_file()
-    platforms = ("facebook", "instagram") if platform == "all" else (platform,)
+    platforms = settings_mod.parse_platforms(platform)
     report = status_report(platforms)
     if as_json:
         _echo(jsonlib.dumps(report, ensure_ascii=False, indent=2))
