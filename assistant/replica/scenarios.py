@@ -48,6 +48,10 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
   every input/change of the email or reason), reauth (a "Re-enter your password" page after the form is
   posted), offhost / jslink / datalink (the box's objection link points off Meta / is ``javascript:`` /
   is a ``data:`` URL).
+- ``switch``: on|off, the AI-training switch of the LinkedIn and X worlds before anything is changed [on].
+- ``layout``: flat|deeper, deeper puts the switch's page one sub-page further down its settings [flat].
+- ``save``: ok|fail, fail: a change of the switch is answered 200 but not kept (it reads on after a reload) [ok].
+  ``login=0`` is their login wall, ``checkpoint=settings`` their challenge page (X: /account/access).
 """
 
 from __future__ import annotations
@@ -130,6 +134,9 @@ class Scenario:
     code: str = "123456"
     world: str = "none"
     hostile: frozenset[str] = frozenset()
+    switch: str = "on"
+    layout: str = "flat"
+    save: str = "ok"
 
     @classmethod
     def parse(cls, spec: str | None) -> Scenario:
@@ -280,5 +287,8 @@ _PARSERS = {
     "code": _code,
     "world": _choice(*WORLDS),
     "hostile": _hostile,
+    "switch": _choice("on", "off"),
+    "layout": _choice("flat", "deeper"),
+    "save": _choice("ok", "fail"),
 }
 _FIELD_OF = {"fault": "faults"}
