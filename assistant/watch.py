@@ -298,7 +298,8 @@ def status_report(platforms: tuple[str, ...]) -> dict:
 
 PLAIN = {"available": "objection offered", "not_offered": "not offered", "login_required": "login expired",
          "blocked": "security check", "unknown": "page not recognised", "error": "check failed",
-         "submitted": "objection sent", "awaiting_confirmation": "form filled, not sent", "rejected": "refused"}
+         "submitted": "objection sent", "awaiting_confirmation": "form filled, not sent", "rejected": "refused",
+         "on": "AI-training switch on", "off": "AI-training switch off"}
 
 
 def _when(iso: str) -> str:
