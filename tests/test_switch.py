@@ -208,3 +208,23 @@ def test_a_made_up_platform_is_checked_and_switched_from_its_flow_file(optout, t
         assert code == 0
     finally:
         site.close()
+
+
+@pytest.mark.parametrize("cut,paste,says", [
+    ('[setting]\nname = "Model training"\nlabel = "madeup_switch"\nheading = "madeup_heading"\n'
+     'change_paths = ["/api/prefs"]\n', "", "needs a [setting] table"),
+    ('label = "madeup_switch"', 'label = "madeup_swtch"', "'setting.label': unknown label 'madeup_swtch'"),
+    ('action = "setting_switch"', 'action = "settings_switch"', "'action'"),
+])
+def test_a_broken_switch_flow_is_one_sentence_naming_file_and_field(tmp_path, cut, paste, says):
+    from assistant import flows
+
+    folder = tmp_path / "flows"
+    shutil.copytree(REPO / "flows", folder)
+    assert cut in MADEUP_FLOW
+    (folder / "madeup.toml").write_text(MADEUP_FLOW.replace(cut, paste), encoding="utf-8")
+    assert "madeup" in flows.platforms(folder)
+    with pytest.raises(flows.FlowError) as caught:
+        flows.validate_all(folder)
+    message = str(caught.value)
+    assert str(folder / "madeup.toml") in message and says in message and "\n" not in message, message
