@@ -272,8 +272,8 @@ def object_(platform, via, via_remote, headless, browser_path, profile, evidence
     A platform with a switch (LinkedIn, X) has it switched off with the same consent (the banner's button, yes
     in the terminal, or --yes), then the page is reloaded and the switch read again: `off` only when it holds.
 
-    Exit code 0 for submitted, awaiting_confirmation, not_offered, on (left on without your yes) and off; 1
-    otherwise (a save that does not hold is `error`); 2 for bad input.
+    Exit code 0 for submitted, awaiting_confirmation (a switch left on without your yes too), not_offered and
+    off; 1 otherwise (a save that does not hold is `error`); 2 for bad input.
     """
     from assistant import session
 

@@ -38,9 +38,10 @@ CONCLUSIVE = (Status.AVAILABLE, Status.NOT_OFFERED, Status.ON, Status.OFF)
 WALLS = (Status.LOGIN_REQUIRED, Status.BLOCKED)
 # Exit code 0 when every platform ends in one of these.
 CHECK_OK = frozenset(CONCLUSIVE)
-# A switch left on without the person's yes is fine (as a form left unsent); a save that did not hold is an error.
+# A switch: `off` (already, or switched off and read off after a reload); left on without the person's yes it is
+# awaiting_confirmation, as a form left unsent; a save that did not hold is an error.
 OBJECT_OK = frozenset({Status.AVAILABLE, Status.NOT_OFFERED, Status.SUBMITTED, Status.AWAITING_CONFIRMATION,
-                       Status.ON, Status.OFF})
+                       Status.OFF})
 
 # What an object run's status says about the check's verdict (a form was reached: the objection is offered).
 VERDICT_OF: dict[Status, Status] = {Status.AVAILABLE: Status.AVAILABLE, Status.NOT_OFFERED: Status.NOT_OFFERED,

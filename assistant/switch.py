@@ -220,7 +220,8 @@ async def _switch_off(page, engine: Engine, flow: Flow, settings: Settings, pers
     if decision not in ("confirm", "self"):
         why = {"no-channel": "no terminal and no visible browser to ask you in (run with --yes to switch it off)",
                "timeout": "no answer in time", "declined": "you said no"}.get(decision, decision)
-        result.detail = f"'{label}' is left on: {why}. Nothing was changed."
+        result.status = Status.AWAITING_CONFIRMATION  # as a form left unsent: the switch still reads on
+        result.detail = f"'{label}' is left on: {why}. Nothing was changed; it waits for your yes."
         return result
     hosts = tuple(flow.hosts)
 

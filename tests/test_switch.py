@@ -60,7 +60,8 @@ def test_without_consent_no_change_request_is_sent(assistant_run, replica, platf
     spec = f"uk,code=4{'11111' if platform == 'x' else '22222'}"
     outcome = assistant_run(spec, platform=platform, command="object", objecting=True)  # no --yes, no terminal
     (result,) = outcome.results
-    assert result.status == Status.ON and "Nothing was changed" in result.detail, result.detail
+    assert result.status == Status.AWAITING_CONFIRMATION and "Nothing was changed" in result.detail, result.detail
+    assert result.setting["state"] == "on"
     assert changes(replica, spec) == []
     assert outcome.exit_code == 0
 
@@ -199,7 +200,8 @@ def test_a_made_up_platform_is_checked_and_switched_from_its_flow_file(optout, t
         assert data["results"][0]["setting"]["state"] == "on" and site.changes == []
         code, _, stderr, data = optout("object", "--platform", "madeup", "--via", site.url, "--headless", "--json",
                                        env=env)  # no consent: nothing changes
-        assert data["results"][0]["status"] == "on" and site.changes == [], stderr
+        assert data["results"][0]["status"] == "awaiting_confirmation" and site.changes == [], stderr
+        assert data["results"][0]["setting"]["state"] == "on"
         code, _, stderr, data = optout("object", "--platform", "madeup", "--via", site.url, "--headless", "--json",
                                        "--yes", env=env)
         result = data["results"][0]
