@@ -42,7 +42,7 @@ class Switch:
 async def switch_run(page, engine: Engine, flow: Flow, settings: Settings, person, objecting: bool) -> Result:
     """Check (and, when `objecting`, switch off with consent) one setting_switch platform. Never raises for what a
     page does; the browser's own errors go up to the session, as the forms' do."""
-    result, switch, gate = await _check(page, engine, flow)
+    result, switch, gate = await _check(page, engine, flow, bool(settings.cdp))
     result.region = _region(flow, settings.country, result.status)
     if flow.further:
         result.next_steps = [f"{name.replace('_', ' ').capitalize()}: {url}" for name, url in flow.further.items()]
@@ -52,14 +52,15 @@ async def switch_run(page, engine: Engine, flow: Flow, settings: Settings, perso
 
 
 # -- walking to the switch ------------------------------------------------------------------------------------
-async def _check(page, engine: Engine, flow: Flow) -> tuple[Result, Switch | None, SubmissionGate | None]:
+async def _check(page, engine: Engine, flow: Flow,
+                 on_page: bool = False) -> tuple[Result, Switch | None, SubmissionGate | None]:
     failures: list[Stop] = []
     broken: list[str] = []
     for route in flow.ordered_routes():
         for _attempt in range(3):  # a wall the person got past restarts the route
             try:
                 await _walk(page, engine, flow, route)
-                return await _verdict(page, engine, flow, route)
+                return await _verdict(page, engine, flow, route, on_page)
             except Stop as stop:
                 if stop.retry_route:
                     continue
@@ -166,10 +167,13 @@ async def _find_switch(page, engine: Engine, flow: Flow) -> tuple[bool, Switch |
     return recognised or switch is not None, switch
 
 
-async def _verdict(page, engine: Engine, flow: Flow, route: Route) -> tuple[Result, Switch | None, SubmissionGate]:
-    # The gate first: from the setting's page on, nothing that changes a setting leaves without the person's yes.
-    gate = await SubmissionGate((), tuple(flow.hosts), change_hosts=tuple(flow.hosts),
-                                change_paths=tuple(flow.setting.change_paths)).install(page.context)
+async def _verdict(page, engine: Engine, flow: Flow, route: Route,
+                   on_page: bool = False) -> tuple[Result, Switch | None, SubmissionGate]:
+    # The gate first: from the setting's page on, nothing that changes a setting leaves without the person's yes
+    # (on the page alone under --cdp: the context is shared with the person's own tabs).
+    gate = SubmissionGate((), tuple(flow.hosts), change_hosts=tuple(flow.hosts),
+                          change_paths=tuple(flow.setting.change_paths))
+    await gate.install(page if on_page else page.context)
     recognised, switch = await _find_switch(page, engine, flow)
     where = f"{flow.setting.name}, reached via {route.description}"
     if route.last_resort:

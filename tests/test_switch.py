@@ -28,6 +28,7 @@ def changes(replica, spec: str) -> list[dict]:
     ("eu-en,layout=deeper", Status.ON, "on"),
     ("us,login=0", Status.LOGIN_REQUIRED, None),
     ("us,checkpoint=settings", Status.BLOCKED, None),
+    ("us,wording=2024", Status.ON, "on"),
 ])
 def test_check_gives_the_switch_verdict_in_every_world(assistant_run, replica, platform, spec, status, state):
     spec = f"{spec},code=1{'11111' if platform == 'x' else '22222'}"  # a spec of its own: the switch's state

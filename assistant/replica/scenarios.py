@@ -51,6 +51,7 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
 - ``switch``: on|off, the AI-training switch of the LinkedIn and X worlds before anything is changed [on].
 - ``layout``: flat|deeper, deeper puts the switch's page one sub-page further down its settings [flat].
 - ``save``: ok|fail, fail: a change of the switch is answered 200 but not kept (it reads on after a reload) [ok].
+  ``wording``: current|2024, 2024: X's older checkbox label ("Allow your posts as well as ...") [current].
   ``login=0`` is their login wall, ``checkpoint=settings`` their challenge page (X: /account/access).
 """
 
@@ -137,6 +138,7 @@ class Scenario:
     switch: str = "on"
     layout: str = "flat"
     save: str = "ok"
+    wording: str = "current"
 
     @classmethod
     def parse(cls, spec: str | None) -> Scenario:
@@ -290,5 +292,6 @@ _PARSERS = {
     "switch": _choice("on", "off"),
     "layout": _choice("flat", "deeper"),
     "save": _choice("ok", "fail"),
+    "wording": _choice("current", "2024"),
 }
 _FIELD_OF = {"fault": "faults"}
