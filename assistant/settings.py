@@ -389,7 +389,7 @@ def parse_platforms(value: str, allow_all: bool = True, many: bool = True) -> tu
         close = difflib.get_close_matches(unknown[0], list(known), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UsageError(f"Unknown platform {unknown[0]!r}{hint}: choose {choices}"
-                         + (", or a comma list such as facebook,linkedin." if many else "."))
+                         + (f", or a comma list such as {known[0]},{known[-1]}." if many and len(known) > 1 else "."))
     if not many and len(names) > 1:
         raise UsageError(f"Choose one platform here: {', '.join(known)}.")
     return tuple(p for p in known if p in names)
