@@ -31,7 +31,13 @@ if (mode === 'outline') {
   const el = document.querySelector(`[data-optout-switch="${arg.id}"]`);
   if (!el) return false;
   const target = shownVia(el) || el;
-  const row = target.closest('label') || target.parentElement || target;
+  // The row: the nearest ancestor that also holds what names the switch (its label or aria-labelledby element).
+  const namers = [...(el.labels || [])].concat((el.getAttribute('aria-labelledby') || '').split(/\s+/)
+    .filter(Boolean).map((id) => document.getElementById(id)).filter(Boolean));
+  let row = target.closest('label') || target.parentElement || target;
+  for (let up = row, depth = 0; up && depth < 5; up = up.parentElement, depth++) {
+    if (namers.length && namers.every((n) => up.contains(n))) { row = up; break; }
+  }
   outline(row, '3px solid #f59e0b', '4px');
   outline(target, '3px solid #dc2626', '2px');
   target.scrollIntoView({block: 'center'});
