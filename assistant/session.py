@@ -397,13 +397,13 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
     try:
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
-        if flow.action == "setting_switch":
+        if flow.action == "setting_switch":  # read, and (object) switched off with consent: switch.py
             from assistant.switch import switch_run
 
             result = await switch_run(page, engine, flow, settings, person, objecting)
         else:
             result, found = await engine.check(page, flow)
-        if flow.action != "objection_form":
+        if flow.action == "setting_switch":
             pass
         elif objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page
