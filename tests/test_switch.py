@@ -231,3 +231,17 @@ def test_a_broken_switch_flow_is_one_sentence_naming_file_and_field(tmp_path, cu
         flows.validate_all(folder)
     message = str(caught.value)
     assert str(folder / "madeup.toml") in message and says in message and "\n" not in message, message
+
+
+def test_the_gate_counts_a_write_to_the_platforms_hosts_as_a_setting_change():
+    from assistant.gate import SubmissionGate
+
+    gate = SubmissionGate((), ("linkedin.com",), change_hosts=("linkedin.com",))
+    assert gate.judge("POST", "https://www.linkedin.com/mypreferences/api/x", b'{"value":false}') == \
+        ("it changes a setting", True)
+    assert gate.judge("PUT", "https://linkedin.com/anything", None) == ("it changes a setting", True)
+    assert gate.judge("GET", "https://www.linkedin.com/mypreferences/d/settings/x", None) is None
+    assert gate.judge("POST", "https://notlinkedin.com/api", b"v=1") is None
+    narrow = SubmissionGate((), ("x.com",), change_hosts=("x.com",), change_paths=("/i/api/",))
+    assert narrow.judge("POST", "https://x.com/i/api/1.1/account/settings.json", b"a=b") is not None
+    assert narrow.judge("POST", "https://x.com/beacon", b"a=b") is None
