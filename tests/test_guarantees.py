@@ -156,8 +156,8 @@ def test_a_bug_inside_a_platform_seals_the_run_with_error_and_one_sentence(repli
         raise RuntimeError("a bug planted by the test")
 
     monkeypatch.setattr(session, "_platform_run", broken)
-    result = in_process("check", "--via", replica.scenario_url("eu-en"), "--headless", "--json",
-                        "--evidence-dir", str(tmp_path / "runs"))
+    result = in_process("check", "--platform", "facebook,instagram", "--via", replica.scenario_url("eu-en"),
+                        "--headless", "--json", "--evidence-dir", str(tmp_path / "runs"))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "Traceback" not in result.stderr
     folder = the_run(tmp_path / "runs")
