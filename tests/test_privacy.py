@@ -186,8 +186,7 @@ def test_with_via_no_request_leaves_for_a_non_loopback_host(replica, tmp_path):
         async with chromium:
             outcomes = []
             for via, platform, objecting in ((replica.scenario_url("eu-en"), "facebook,instagram", True),
-                                             (planted_via, "facebook",
-                                                                                           False)):
+                                             (planted_via, "facebook", False)):
                 s = settings.build(platform=platform, via=via, headless=True, evidence_dir=str(tmp_path / "runs"),
                                    profile=str(tmp_path / "profiles"), yes=objecting, reason=REASON)
                 outcomes.append(await session.run(s.with_(timeouts=quick), "object" if objecting else "check",
