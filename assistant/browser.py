@@ -246,10 +246,16 @@ def display_available() -> bool:
 
 
 def meta_host_suffixes() -> tuple[str, ...]:
+    """The hosts --via routes: Meta's (meta.toml) and every platform's own (its flow file's `hosts`)."""
     import tomllib
 
-    data = tomllib.loads((paths.flows_dir() / "meta.toml").read_text(encoding="utf-8"))
-    return tuple(data["hosts"]["suffixes"])
+    from assistant import flows
+
+    try:
+        return flows.all_host_suffixes()
+    except flows.FlowError:  # reported where the flows are validated; route Meta's hosts meanwhile
+        data = tomllib.loads((paths.flows_dir() / "meta.toml").read_text(encoding="utf-8"))
+        return tuple(data["hosts"]["suffixes"])
 
 
 class Browser:

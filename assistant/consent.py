@@ -94,7 +94,8 @@ class Consent:
         self.code_provider = code_provider  # the demo reads the replica's mailbox; real runs ask the person
         self._terminal_lock = asyncio.Lock()
 
-    async def obtain(self, page: Page, platform: str, summary: str, form=None, gate=None) -> str:
+    async def obtain(self, page: Page, platform: str, summary: str, form=None, gate=None, question: str | None = None,
+                     message: str | None = None) -> str:
         """'confirm' (send it for me), 'self' (the person pressed the form's button), or 'declined'/'timeout'.
 
         In a visible browser both ways of saying yes live in the assistant's isolated world (isolated.py): the
@@ -128,11 +129,11 @@ class Consent:
             if form is not None and form.submit:
                 await world.run({"op": "watch", "submit": form.submit["id"], "container": form.raw["container"]})
             await world.run({"op": "banner", "tag": BANNER_TAG, "label": BANNER_LABEL, "heading": "optout-assistant:",
-                             "message": BANNER_TEXT["message"],
+                             "message": message or BANNER_TEXT["message"],
                              "buttons": [{"label": BANNER_TEXT["confirm"], "value": "confirm", "kind": "ok"},
                                          {"label": BANNER_TEXT["cancel"], "value": "cancel", "kind": "no"}]})
         if self.terminal:
-            waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide)))
+            waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide, question)))
         if world is None and not self.terminal:
             return "no-channel"
         self.person.say(f"{platform.capitalize()}: the form is filled in. Review it"
@@ -149,10 +150,10 @@ class Consent:
                 await world.run({"op": "remove"})
                 await world.detach()
 
-    async def _ask_terminal(self, platform: str, summary: str, decide) -> None:
+    async def _ask_terminal(self, platform: str, summary: str, decide, question: str | None = None) -> None:
         """The summary and the question, in the one queue of questions of the whole run (shown literally)."""
-        line = await self.person.ask(platform, f"Send this objection to {platform.capitalize()} now? Type yes to "
-                                     "send, anything else to leave it unsent:", preface=summary)
+        line = await self.person.ask(platform, question or f"Send this objection to {platform.capitalize()} now? "
+                                     "Type yes to send, anything else to leave it unsent:", preface=summary)
         decide("confirm" if (line or "").strip().lower() in ("y", "yes", "ja", "oui", "sí", "si", "sim", "tak")
                else "declined")
 

@@ -56,11 +56,12 @@ class Result:
     next_steps: list[str] = field(default_factory=list)
     box_text: str | None = None
     accounts: dict | None = None  # what Accounts Center listed, and which accounts one objection covers
+    setting: dict | None = None  # a setting_switch platform's switch: {"label", "state"} (switch.py)
 
     def as_json(self) -> dict:
         out = {"platform": self.platform, "status": self.status, "object_link": self.object_link,
                "detail": self.detail, "evidence": self.evidence}
-        for key in ("route", "region", "form", "confirmation", "box_text", "accounts"):
+        for key in ("route", "region", "form", "confirmation", "box_text", "accounts", "setting"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.next_steps:

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from assistant import paths
 
-PLATFORMS = ("facebook", "instagram")
+PLATFORMS = ("facebook", "instagram")  # Meta's two (the objection form); every platform is listed by platforms()
 SUPPORTED_VERSION = 1
+ACTIONS = ("objection_form", "setting_switch")
+DATA_FILES = ("labels", "meta", "forms", "regions", "reasons", "guidance")  # the files that are not platforms
 
 
 class FlowError(ValueError):
@@ -51,14 +53,24 @@ class Step(_Model):
 class Route(_Model):
     name: str
     description: str
-    lands_on: Literal["policy", "privacy_center", "ai_topic"]
+    lands_on: Literal["policy", "privacy_center", "ai_topic", "setting"]
     last_resort: bool = False
     steps: list[Step]
 
 
+class Setting(_Model):
+    """A setting_switch platform's switch: labels.toml keys (or the flow's own [labels]) of its name and of the
+    heading of the page it sits on; the paths of the requests that change it (empty: any write to the hosts)."""
+
+    name: str  # how the report calls it
+    label: str
+    heading: str
+    change_paths: list[str] = []
+
+
 class Flow(_Model):
     version: int
-    platform: Literal["facebook", "instagram"]
+    platform: str
     name: str
     start: str
     login: str
@@ -66,6 +78,32 @@ class Flow(_Model):
     checkpoint_url_parts: list[str]
     routes: list[Route]
     alternatives: dict[str, str] = {}
+    order: int = 100  # where `--platform all` lists it (Meta's first)
+    action: Literal["objection_form", "setting_switch"] = "objection_form"
+    hosts: list[str] = []  # host suffixes (routed under --via, gated); Meta's are in meta.toml
+    regions: list[str] = []  # ISO codes where the action is expected (empty: everywhere); Meta's: regions.toml
+    further: dict[str, str] = {}  # further steps the person may take (name -> address), named in the report
+    setting: Setting | None = None
+    labels: dict[str, dict[str, list[str]]] = {}  # the platform's own labels, merged over labels.toml
+
+    @model_validator(mode="after")
+    def _action_fits(self) -> Flow:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", self.platform):
+            raise ValueError("a platform is lower-case letters, digits, - and _")
+        if self.action == "setting_switch":
+            if self.setting is None:
+                raise ValueError("a setting_switch platform needs a [setting] table")
+            if not self.hosts:
+                raise ValueError("a setting_switch platform needs its hosts")
+            if any(r.lands_on != "setting" for r in self.routes):
+                raise ValueError("the routes of a setting_switch platform land on the setting (lands_on = "
+                                 "\"setting\")")
+        elif any(r.lands_on == "setting" for r in self.routes):
+            raise ValueError("lands_on = \"setting\" is for setting_switch platforms")
+        return self
+
+    def expected_in(self, country: str | None) -> bool:
+        return not self.regions or (country or "").upper() in self.regions
 
     def ordered_routes(self) -> list[Route]:
         return [r for r in self.routes if not r.last_resort] + [r for r in self.routes if r.last_resort]
@@ -75,6 +113,16 @@ class Labels(_Model):
     version: int
     languages: list[str]
     labels: dict[str, dict[str, list[str]]]
+
+    def merged(self, extra: dict[str, dict[str, list[str]]]) -> Labels:
+        """These labels with a flow's own added (a key's words per language appended)."""
+        if not extra:
+            return self
+        table = {k: {lg: list(ws) for lg, ws in v.items()} for k, v in self.labels.items()}
+        for key, langs in extra.items():
+            for lg, ws in langs.items():
+                table.setdefault(key, {}).setdefault(lg, []).extend(w for w in ws if w not in table[key].get(lg, []))
+        return Labels(version=self.version, languages=self.languages, labels=table)
 
     def words(self, key: str, lang: str | None = None) -> list[str]:
         """The label in one language first (when given), then in all the others."""
@@ -254,7 +302,7 @@ def _load(path: Path, model: type[_Model]):
 def _suggest(name: str, model: type[_Model], loc: tuple) -> str:
     fields: set[str] = set()
     for m in (Flow, Route, Step, Labels, Meta, Regions, Reasons, Hosts, FormAddresses, ReasonTemplate, Guidance,
-              Forms, FieldHints, GateWords, Buttons, Answers, VersionRule, Submission):
+              Setting, Forms, FieldHints, GateWords, Buttons, Answers, VersionRule, Submission):
         fields |= set(m.model_fields)
     close = difflib.get_close_matches(name, sorted(fields), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -307,8 +355,19 @@ def _find_key(lines: list[str], key: str, start: int, end: int) -> int | None:
 @cache
 def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
     folder = flows_dir or paths.flows_dir()
-    flow = _load(folder / f"{platform}.toml", Flow)
-    labels = load_labels(folder)
+    path = folder / f"{platform}.toml"
+    if not path.is_file():
+        raise FlowError(f"{path}: no such flow file (the platforms are: {', '.join(platforms(folder))}).")
+    flow = _load(path, Flow)
+    if flow.platform != platform:
+        raise FlowError(f"{path}: field 'platform': '{flow.platform}' must be the file's name ('{platform}').")
+    labels = load_labels(folder).merged(flow.labels)
+    if flow.setting is not None:
+        for key in ("label", "heading"):
+            name = getattr(flow.setting, key)
+            if name not in labels.labels:
+                raise FlowError(f"{path}: field 'setting.{key}': unknown label '{name}' (in labels.toml or the "
+                                "flow's own [labels]).")
     for r, route in enumerate(flow.routes):
         for s, step in enumerate(route.steps):
             key = step.follow or step.press
@@ -334,6 +393,40 @@ CODE_LABELS = {
     "forms.py": ("unavailable",),
     "guide.py": ("delete_chats",),
 }
+
+
+@cache
+def platforms(flows_dir: Path | None = None) -> tuple[str, ...]:
+    """Every platform in the flows folder (a .toml file with a top-level `platform`), in their `order`
+    (Facebook and Instagram first), then by name."""
+    folder = flows_dir or paths.flows_dir()
+    if not folder.is_dir():
+        raise FlowError(f"{folder}: the flows folder (OPTOUT_FLOWS_DIR) is not a folder.")
+    found: list[tuple[int, str]] = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            if path.stem not in DATA_FILES:
+                found.append((0, path.stem))  # a broken platform file: load_flow names what is wrong with it
+            continue
+        if "platform" in data:
+            order = data.get("order", 100)
+            found.append((order if isinstance(order, int) else 100, path.stem))
+    return tuple(name for _, name in sorted(found))
+
+
+def flow_labels(flow: Flow, flows_dir: Path | None = None) -> Labels:
+    """labels.toml with the flow's own labels merged in: what the engine reads that platform's pages with."""
+    return load_labels(flows_dir).merged(flow.labels)
+
+
+def all_host_suffixes(flows_dir: Path | None = None) -> tuple[str, ...]:
+    """Meta's hosts and every platform's own: what --via routes."""
+    out = list(load_meta(flows_dir).hosts.suffixes)
+    for platform in platforms(flows_dir):
+        out += [h for h in load_flow(platform, flows_dir).hosts if h not in out]
+    return tuple(out)
 
 
 @cache
@@ -390,7 +483,7 @@ def load_guidance(flows_dir: Path | None = None) -> Guidance:
 def validate_all(flows_dir: Path | None = None) -> None:
     """Load every flow file once, so a broken one is reported before any browser starts."""
     load_labels(flows_dir)
-    for platform in PLATFORMS:
+    for platform in platforms(flows_dir):
         load_flow(platform, flows_dir)
     load_meta(flows_dir)
     load_forms(flows_dir)

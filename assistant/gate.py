@@ -4,7 +4,9 @@ Installed on the browser context when the objection form is opened (on every req
 it refuses and records:
 - a POST/PUT/PATCH to a Meta form endpoint (flows/forms.toml `[submission]`) that carries an email address;
 - any POST/PUT/PATCH to the form's own action once the form is known, until consent;
-- any request at all, to any host, whose URL or body carries the filled email or reason.
+- any request at all, to any host, whose URL or body carries the filled email or reason;
+- for a setting_switch platform (switch.py), any POST/PUT/PATCH to the platform's hosts (or to its flow's
+  `change_paths` there): a request that changes a setting.
 Other traffic (logging beacons, the cookie dialog, the gate question) passes. Consent (consent.py) opens the
 gate once for that form, for a few seconds; after it, the form's emailed-code step may post (it carries no
 secret). Every submission let through is kept, with its fields as sent and its answer, as the proof behind
@@ -64,6 +66,8 @@ class SubmissionGate:
     consented: bool = False
     refused: list[dict] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    change_hosts: tuple[str, ...] = ()  # a setting_switch platform's hosts: a write there changes a setting
+    change_paths: tuple[str, ...] = ()  # ... only at these paths, when given
     _windows: list[float] = field(default_factory=list)
     _is_open: asyncio.Event | None = None
 
@@ -97,11 +101,19 @@ class SubmissionGate:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == s or host.endswith("." + s) for s in self.host_suffixes)
 
+    def _changes_setting(self, url: str, path: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if not any(host == s or host.endswith("." + s) for s in self.change_hosts):
+            return False
+        return not self.change_paths or any(p.lower() in path for p in self.change_paths)
+
     def judge(self, method: str, url: str, body: bytes | None) -> tuple[str, bool] | None:
         """Why this request would submit the objection, and whether it goes where the form is sent (the form's
         action or a Meta form endpoint); None: it would not submit anything."""
         texts = _texts(url, body)
         bare, path = _bare(url), urlsplit(url).path.lower()
+        if method.upper() in WRITES and self._changes_setting(url, path):
+            return "it changes a setting", True
         to_form = method.upper() in WRITES and (bare in self.actions or (
             self._is_meta(url) and any(p in path for p in self.endpoint_paths)))
         if self.secrets and any(secret in text for text in texts for secret in self.secrets):

@@ -261,7 +261,7 @@ def record(report: dict, source: str, origin: str = META) -> list[Change]:
                 cursor = db.execute(
                     "INSERT INTO checks (time, platform, status, verdict, link_text, link_href, box_hash, "
                     "box_excerpt, detail, run_dir, source, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (time, platform, status, VERDICT_OF.get(status), link.get("text"), link.get("href"),
+                    (time, platform, status, _verdict_of(result), link.get("text"), link.get("href"),
                      box_hash(result.get("box_text")), _excerpt(result.get("box_text")), result.get("detail"),
                      report.get("evidence_dir"), source, origin))
                 stored = _row(db.execute("SELECT * FROM checks WHERE id = ?", (cursor.lastrowid,)).fetchone())
@@ -270,6 +270,14 @@ def record(report: dict, source: str, origin: str = META) -> list[Change]:
     finally:
         db.close()
     return changes
+
+
+def _verdict_of(result: dict) -> str | None:
+    """The verdict a result stands for: a switch's state as read (an unsent change leaves it on), else VERDICT_OF."""
+    status, state = result["status"], (result.get("setting") or {}).get("state")
+    if status in VERDICT_OF and state in (Status.ON, Status.OFF):
+        return Status(state)
+    return VERDICT_OF.get(status)
 
 
 def record_quietly(report: dict, source: str, origin: str = META) -> list[Change]:

@@ -27,7 +27,7 @@ async def _login(settings: Settings, person) -> int:
 
     platform = settings.platforms[0]
     flow = flows.load_flow(platform)
-    labels = flows.load_labels()
+    labels = flows.load_labels().merged(flow.labels)
     choice = browser.find_browser(settings.browser_path)
     async with browser.Browser(choice, headless=False, via=settings.via,
                                nav_timeout_ms=settings.timeouts.nav_s * 1000) as chromium:

@@ -274,7 +274,7 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
 
         async def one(platform: str) -> None:
             flow = flows.load_flow(platform)
-            engine = Engine(labels, meta, recorder, person, settings.timeouts, settings.lang)
+            engine = Engine(labels.merged(flow.labels), meta, recorder, person, settings.timeouts, settings.lang)
             try:
                 results[platform] = await _platform_run(chromium, engine, flow, settings, person, objecting,
                                                         code_provider, on_context, accounts)
@@ -292,7 +292,8 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
             if accounts is not None:
                 accounts.done(platform, result)
             result.evidence = list(engine.evidence.get(platform, []))
-            result.region = region_verdict(settings.country, result.status, regions)
+            if flow.action == "objection_form":  # a switch's region is its flow's (switch.py)
+                result.region = region_verdict(settings.country, result.status, regions)
             person.say(f"{flow.name}: {result.status.replace('_', ' ')}. {result.detail}")
 
         await asyncio.gather(*(one(p) for p in settings.platforms))
@@ -441,12 +442,20 @@ async def _platform_run(chromium, engine: Engine, flow, settings: Settings, pers
     try:
         page = await ctx.new_page()
         person.say(f"{flow.name}: opening {flow.start}")
-        result, found = await engine.check(page, flow)
-        if accounts is not None:
-            await accounts.after_check(ctx, engine, flow, person, result)
-        covered = await accounts.before_object(flow, person, result) \
-            if accounts is not None and objecting and result.status == Status.AVAILABLE else None
-        if covered is not None:
+        covered: Result | None = None
+        if flow.action == "setting_switch":  # read, and (object) switched off with consent: switch.py
+            from assistant.switch import switch_run
+
+            result = await switch_run(PlatformRun(page, engine, flow, settings, person), objecting)
+        else:
+            result, found = await engine.check(page, flow)
+            if accounts is not None:  # Accounts Center: which of Meta's accounts one objection covers
+                await accounts.after_check(ctx, engine, flow, person, result)
+            if accounts is not None and objecting and result.status == Status.AVAILABLE:
+                covered = await accounts.before_object(flow, person, result)
+        if flow.action == "setting_switch":
+            pass
+        elif covered is not None:
             result = covered
         elif objecting and result.status == Status.AVAILABLE:
             from assistant.forms import object_on_page

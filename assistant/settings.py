@@ -329,9 +329,7 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
           browser_kind: str | None = None, cdp: str | None = None) -> Settings:
     """Flags first, then the environment (.env already read), then defaults."""
     check_keys(dict(os.environ), "the environment")
-    if platform not in PLATFORM_CHOICES:
-        raise UsageError(f"Unknown platform {platform!r}: choose facebook, instagram or all.")
-    platforms = ("facebook", "instagram") if platform == "all" else (platform,)
+    platforms = parse_platforms(platform)
     via = via or env("OPTOUT_VIA")
     lang = lang or env("OPTOUT_LANG")
     country = country or env("OPTOUT_COUNTRY")
@@ -369,6 +367,34 @@ def build(*, platform: str = "all", via: str | None = None, headless: bool | Non
         profile_given=profile is not None,
         via_remote=bool(via_remote and via),
     )
+
+
+def parse_platforms(value: str, allow_all: bool = True, many: bool = True) -> tuple[str, ...]:
+    """`all` (every platform in the flows folder, Facebook and Instagram first), one name, or a comma list
+    (`facebook,linkedin`): the platforms in the flows folder's order. Anything else is one sentence."""
+    from assistant.flows import FlowError, platforms
+
+    try:
+        known = platforms()
+    except FlowError as exc:
+        raise UsageError(str(exc)) from None
+    names = [n.strip().lower() for n in (value or "").split(",") if n.strip()]
+    choices = ", ".join(known) + (" or all" if allow_all else "")
+    if not names:
+        raise UsageError(f"No platform given: choose {choices}.")
+    if "all" in names:
+        if not allow_all:
+            raise UsageError(f"Choose one platform here: {', '.join(known)}.")
+        return known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"Unknown platform {unknown[0]!r}{hint}: choose {choices}"
+                         + (f", or a comma list such as {known[0]},{known[-1]}." if many and len(known) > 1 else "."))
+    if not many and len(names) > 1:
+        raise UsageError(f"Choose one platform here: {', '.join(known)}.")
+    return tuple(p for p in known if p in names)
 
 
 def has_terminal() -> bool:

@@ -18,6 +18,9 @@ class Status(StrEnum):
     BLOCKED = "blocked"  # a security check ("Confirm it's you") or a limit
     UNKNOWN = "unknown"  # the pages gave no clear answer; no verdict is guessed
     ERROR = "error"  # a fault before a verdict (network, browser, disk, a bug)
+    # what `check` finds for a setting_switch platform (LinkedIn, X ...)
+    ON = "on"  # the switch is offered and on: the person can switch it off
+    OFF = "off"  # the switch is offered and off (already, or switched off with consent and read off after a reload)
     # what `object` adds
     SUBMITTED = "submitted"  # sent with consent, answered 2xx/3xx, and confirmed by Meta
     AWAITING_CONFIRMATION = "awaiting_confirmation"  # filled in, not sent (or a code still to come)
@@ -25,23 +28,27 @@ class Status(StrEnum):
     ALREADY_OBJECTED = "already_objected"  # not sent: a confirmed objection already covers this account
 
 
-CHECK = (Status.AVAILABLE, Status.NOT_OFFERED, Status.LOGIN_REQUIRED, Status.BLOCKED, Status.UNKNOWN, Status.ERROR)
+CHECK = (Status.AVAILABLE, Status.NOT_OFFERED, Status.ON, Status.OFF, Status.LOGIN_REQUIRED, Status.BLOCKED,
+         Status.UNKNOWN, Status.ERROR)
 OBJECT = (Status.SUBMITTED, Status.AWAITING_CONFIRMATION, Status.REJECTED, Status.ALREADY_OBJECTED)
 ALL = CHECK + OBJECT
 
 # A verdict: the destination was read (watch compares these; the rest are inconclusive rounds).
-CONCLUSIVE = (Status.AVAILABLE, Status.NOT_OFFERED)
+CONCLUSIVE = (Status.AVAILABLE, Status.NOT_OFFERED, Status.ON, Status.OFF)
 # A wall: the person must act (log in, pass the security check); the route is not tried further.
 WALLS = (Status.LOGIN_REQUIRED, Status.BLOCKED)
 # Exit code 0 when every platform ends in one of these.
 CHECK_OK = frozenset(CONCLUSIVE)
+# A switch: `off` (already, or switched off and read off after a reload); left on without the person's yes it is
+# awaiting_confirmation, as a form left unsent; a save that did not hold is an error.
 OBJECT_OK = frozenset({Status.AVAILABLE, Status.NOT_OFFERED, Status.SUBMITTED, Status.AWAITING_CONFIRMATION,
-                       Status.ALREADY_OBJECTED})
+                       Status.ALREADY_OBJECTED, Status.OFF})
 
 # What an object run's status says about the check's verdict (a form was reached: the objection is offered).
 VERDICT_OF: dict[Status, Status] = {Status.AVAILABLE: Status.AVAILABLE, Status.NOT_OFFERED: Status.NOT_OFFERED,
                                     Status.SUBMITTED: Status.AVAILABLE, Status.AWAITING_CONFIRMATION: Status.AVAILABLE,
-                                    Status.REJECTED: Status.AVAILABLE, Status.ALREADY_OBJECTED: Status.AVAILABLE}
+                                    Status.REJECTED: Status.AVAILABLE, Status.ALREADY_OBJECTED: Status.AVAILABLE,
+                                    Status.ON: Status.ON, Status.OFF: Status.OFF}
 
 
 def exit_code(statuses: list[str], command: str) -> int:

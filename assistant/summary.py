@@ -15,13 +15,17 @@ PLAIN = {
     "awaiting_confirmation": "the form is filled in and waits for your confirmation",
     "rejected": "Meta refused the form",
     "already_objected": "already covered by a confirmed objection; not sent again",
+    "on": "the AI-training switch is on (you can switch it off)",
+    "off": "the AI-training switch is off",
 }
 
 
 def human_summary(report: dict) -> str:
     lines = []
     for r in report.get("results", []):
-        name = r["platform"].capitalize()
+        from assistant.report import platform_name
+
+        name = platform_name(r["platform"])
         lines.append(f"{name}: {PLAIN.get(r['status'], r['status'])} [{r['status']}]")
         lines.append(f"  {mask_email(r['detail'])}")
         if r.get("object_link"):
@@ -30,6 +34,8 @@ def human_summary(report: dict) -> str:
             reg = r["region"]
             flag = "  MISMATCH: " if reg.get("mismatch") else "  "
             lines.append(f"{flag}{reg['note']}")
+        if r.get("setting"):
+            lines.append(f"  Switch: '{r['setting']['label']}': {r['setting']['state']}")
         if r.get("confirmation"):
             lines.append(f"  Meta's confirmation: {r['confirmation']['text'][:300]}")
         for step in r.get("next_steps", []):

@@ -296,7 +296,8 @@ def objection_line(o: dict) -> str:
 PLAIN = {"available": "objection offered", "not_offered": "not offered", "login_required": "login expired",
          "blocked": "security check", "unknown": "page not recognised", "error": "check failed",
          "submitted": "objection sent", "awaiting_confirmation": "form filled, not sent", "rejected": "refused",
-         "already_objected": "already objected"}
+         "already_objected": "already objected",
+         "on": "AI-training switch on", "off": "AI-training switch off"}
 
 
 def _when(iso: str) -> str:

@@ -350,7 +350,7 @@ async def in_process(runs: int, work: Path, log) -> dict:
                 return await b.assistant("instagram", CHECK_SPEC, "instagram", ig)
 
             async def check_all():
-                return await b.assistant("all", CHECK_SPEC, "all", both)
+                return await b.assistant("all", CHECK_SPEC, "facebook,instagram", both)  # Meta's two, side by side
 
             async def object_fb():
                 return await b.assistant("object", OBJECT_SPEC, "facebook", obj, objecting=True, **obj_kw)

@@ -114,7 +114,7 @@ def assistant_run(replica, tmp_path, shared_browser):
     from assistant import session, settings
     from assistant.ui import Person
 
-    def go(spec: str, platform: str = "all", command: str = "check", objecting: bool = False,
+    def go(spec: str, platform: str = "facebook,instagram", command: str = "check", objecting: bool = False,
            timeouts: settings.Timeouts | None = None, code_provider=None, **kw):
         s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=True,
                            evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"), **kw)

@@ -91,7 +91,8 @@ def test_a_server_error_after_sending_is_never_claimed_as_submitted(assistant_ru
 
 def test_the_box_and_the_form_rendered_late_are_still_found_and_filled(assistant_run, replica):
     replica.reset()
-    outcome = assistant_run("eu-en,late=1200", platform="all", command="object", objecting=True, yes=True,
+    outcome = assistant_run("eu-en,late=1200", platform="facebook,instagram", command="object", objecting=True,
+                            yes=True,
                             reason=REASON, timeouts=Timeouts(nav_s=5, recognise_s=3, late_s=4, login_s=1,
                                                              confirm_s=2))
     assert [r.status for r in outcome.results] == ["submitted", "submitted"], [r.detail for r in outcome.results]
@@ -238,7 +239,7 @@ def test_ctrl_c_mid_run_exits_130_and_marks_the_run_folder_incomplete(replica, t
 def test_a_disk_that_refuses_to_write_evidence_ends_in_a_clear_error(replica, tmp_path):
     # Once the first screenshot is on disk, the CLI process (not its browser) may write no file over 60 kB:
     # the next screenshot fails with EFBIG ("File too large"), as on a full or broken disk.
-    proc = cli(replica, tmp_path, "eu-en", "--platform", "all",
+    proc = cli(replica, tmp_path, "eu-en", "--platform", "facebook,instagram",
                preexec_fn=lambda: signal.signal(signal.SIGXFSZ, signal.SIG_IGN))
     try:
         assert when(lambda: bool(steps_of(tmp_path / "data" / "runs")), 60)

@@ -50,10 +50,12 @@ def test_demo_and_check_via_leave_the_saved_sessions_and_the_real_history_untouc
     scratch_root = Path(tempfile.mkdtemp(prefix="optout-t-"))
     env = {"TMPDIR": str(scratch_root)}
 
-    code, _, stderr, demo = optout("demo", "--headless", "--yes", "--json", env=env, timeout=240)
+    code, _, stderr, demo = optout("demo", "--headless", "--yes", "--json", "--platform", "facebook,instagram",
+                                   env=env, timeout=240)
     assert code == 0, (demo and [r["detail"] for r in demo["results"]], stderr[-2000:])
     assert {r["status"] for r in demo["results"]} == {"submitted"}
-    code, _, stderr, checked = optout("check", "--via", replica.scenario_url(LOGGED_OUT_SPEC), "--headless",
+    code, _, stderr, checked = optout("check", "--platform", "facebook,instagram", "--via",
+                                      replica.scenario_url(LOGGED_OUT_SPEC), "--headless",
                                       "--json", env=env)
     # Logged out: the saved sessions were not loaded (nor sent to the replica) ...
     assert [r["status"] for r in checked["results"]] == ["login_required", "login_required"], stderr[-2000:]
@@ -81,7 +83,8 @@ def test_demo_and_check_via_leave_the_saved_sessions_and_the_real_history_untouc
 
     # The same saved sessions, named with --profile, are the person's choice: then they are used (and the
     # check above was logged out because of the throw-away profile, not because the sessions do not work).
-    code, _, stderr, chosen = optout("check", "--via", replica.scenario_url(LOGGED_OUT_SPEC), "--headless",
+    code, _, stderr, chosen = optout("check", "--platform", "facebook,instagram", "--via",
+                                      replica.scenario_url(LOGGED_OUT_SPEC), "--headless",
                                      "--json", "--profile", str(profile), env=env)
     assert [r["status"] for r in chosen["results"]] == ["available", "available"], stderr[-2000:]
     shutil.rmtree(scratch_root, ignore_errors=True)
@@ -154,8 +157,8 @@ def test_a_bug_inside_a_platform_seals_the_run_with_error_and_one_sentence(repli
         raise RuntimeError("a bug planted by the test")
 
     monkeypatch.setattr(session, "_platform_run", broken)
-    result = in_process("check", "--via", replica.scenario_url("eu-en"), "--headless", "--json",
-                        "--evidence-dir", str(tmp_path / "runs"))
+    result = in_process("check", "--platform", "facebook,instagram", "--via", replica.scenario_url("eu-en"),
+                        "--headless", "--json", "--evidence-dir", str(tmp_path / "runs"))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and "Traceback" not in result.stderr
     folder = the_run(tmp_path / "runs")

@@ -10,7 +10,8 @@ REASON = "My public posts are personal and I did not share them to train AI mode
 
 
 def object_all(optout, replica, *extra):
-    code, stdout, stderr, data = optout("object", "--platform", "all", "--via", replica.scenario_url("eu-en"),
+    code, stdout, stderr, data = optout("object", "--platform", "facebook,instagram", "--via",
+                                        replica.scenario_url("eu-en"),
                                         "--headless", "--json", "--yes", "--reason", REASON, *extra)
     assert code == 0, stderr[-1500:]
     assert {r["status"] for r in data["results"]} == {"submitted"}

@@ -121,7 +121,8 @@ def test_both_platforms_ask_one_question_at_a_time_each_naming_its_platform(repl
             return "yes" if len(order) == 1 else "no"
         return None
 
-    code, shown = talk(["object", "--platform", "all", "--via", replica.scenario_url("eu-en"), "--headless",
+    code, shown = talk(["object", "--platform", "facebook,instagram", "--via", replica.scenario_url("eu-en"),
+                        "--headless",
                         "--reason", LITERAL_REASON], tmp_path, respond)
     assert len(order) == 2, shown[-3000:]
     first, second = order

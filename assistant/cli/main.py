@@ -137,9 +137,10 @@ def main() -> None:
 @platform_option()
 @browser_options
 def check(platform, via, via_remote, headless, browser_path, profile, evidence_dir, as_json, country, lang, trace):
-    """Detect, per platform, whether Meta offers the AI objection in your region.
+    """Detect, per platform, whether Meta offers the AI objection in your region, and whether a platform's
+    AI-training switch (LinkedIn, X) is `on` or `off`.
 
-    Exit code 0 when every platform is `available` or `not_offered`, 1 otherwise, 2 for bad input.
+    Exit code 0 when every platform is `available`, `not_offered`, `on` or `off`, 1 otherwise, 2 for bad input.
     """
     from assistant import session
 
@@ -173,7 +174,11 @@ def object_(platform, via, via_remote, headless, browser_path, profile, evidence
     "Confirm and send", type yes in the terminal, or give --yes. When Meta emails a code, type it in
     the browser or as one line on standard input.
 
-    Exit code 0 for submitted, awaiting_confirmation and not_offered; 1 otherwise; 2 for bad input.
+    A platform with a switch (LinkedIn, X) has it switched off with the same consent (the banner's button, yes
+    in the terminal, or --yes), then the page is reloaded and the switch read again: `off` only when it holds.
+
+    Exit code 0 for submitted, awaiting_confirmation (a switch left on without your yes too), not_offered and
+    off; 1 otherwise (a save that does not hold is `error`); 2 for bad input.
     """
     from assistant import session
 

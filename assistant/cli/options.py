@@ -11,16 +11,29 @@ from typing import Any
 
 import click
 
-PLATFORMS = ("facebook", "instagram")
 LANGS = "en de fr es it nl pl pt bg cs da el et fi ga hr hu lt lv mt ro sk sl sv nb is (pt covers pt-BR)"
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def platform_option(default: str = "all", allow_all: bool = True) -> Decorator:
-    choices = [*PLATFORMS] + (["all"] if allow_all else [])
-    return click.option("--platform", "-p", type=click.Choice(choices), default=default, show_default=True,
-                        help="Which platform to handle.")
+    """--platform: the platforms in flows/ (all, one, or a comma list); an unknown name is one sentence and exit 2,
+    before any browser."""
+
+    def check(ctx, param, value):
+        from assistant.settings import UsageError, parse_platforms
+
+        try:
+            parse_platforms(value, allow_all=allow_all, many=allow_all)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        return value
+
+    helptext = ("Which platforms: all (every platform in flows/: facebook, instagram, linkedin, x ...), one, or a "
+                "comma list (facebook,linkedin)." if allow_all else "Which platform (facebook, instagram, linkedin, "
+                "x ...: every platform in flows/).")
+    return click.option("--platform", "-p", metavar="NAME[,NAME]" if allow_all else "NAME", default=default,
+                        show_default=True, callback=check, help=helptext)
 
 
 def via_option() -> Decorator:

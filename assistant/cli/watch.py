@@ -138,7 +138,7 @@ def status(platform: str, as_json: bool) -> None:
     from assistant.watch import status_report, status_text
 
     settings_mod.load_env_file()
-    platforms = ("facebook", "instagram") if platform == "all" else (platform,)
+    platforms = settings_mod.parse_platforms(platform)
     report = status_report(platforms)
     if as_json:
         import json as jsonlib

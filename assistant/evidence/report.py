@@ -22,6 +22,18 @@ REPORT_HTML = "report.html"
 
 PLATFORM_NAMES = {"facebook": "Facebook", "instagram": "Instagram"}
 
+
+def platform_name(platform: str) -> str:
+    """How the report names a platform: its flow file's `name` (LinkedIn, X ...), else its key title-cased."""
+    if platform in PLATFORM_NAMES:
+        return PLATFORM_NAMES[platform]
+    from assistant import flows
+
+    try:
+        return flows.load_flow(platform).name
+    except (flows.FlowError, OSError):
+        return platform.title()
+
 # status -> (tone for the colour, the verdict in plain words). The link and detail are added beside it.
 VERDICTS: dict[str, tuple[str, str]] = {  # keyed by Status (a str)
     Status.AVAILABLE: ("good", "the objection is offered in your region"),
@@ -37,6 +49,8 @@ VERDICTS: dict[str, tuple[str, str]] = {  # keyed by Status (a str)
     ),
     Status.REJECTED: ("bad", "Meta rejected the objection"),
     Status.ALREADY_OBJECTED: ("good", "a confirmed objection already covers this account; no form was sent again"),
+    Status.ON: ("bad", "the AI-training switch is on: your data is used to train AI; you can switch it off"),
+    Status.OFF: ("good", "the AI-training switch is off"),
 }
 
 FIELD_LABELS = {"country": "Country", "email": "Email", "reason": "Reason"}
@@ -99,7 +113,7 @@ def _result_view(result: dict, run_dir: Path) -> dict:
     confirmation = result.get("confirmation") if isinstance(result.get("confirmation"), dict) else None
     return {
         "platform": platform,
-        "name": PLATFORM_NAMES.get(platform, platform.title()),
+        "name": platform_name(platform),
         "status": status,
         "tone": tone,
         "verdict": verdict,
@@ -174,7 +188,7 @@ def _step_view(step: dict, run_dir: Path) -> dict:
     return {
         "n": step.get("n"),
         "time": step.get("time"),
-        "platform": PLATFORM_NAMES.get(platform, platform.title()),
+        "platform": platform_name(platform),
         "name": step.get("name") or "",
         "url": step.get("url") or "",
         "status": step.get("status"),

@@ -192,14 +192,20 @@ class ReplicaApp:
         from .worlds import WorldForms  # the worlds build on this module
 
         self.worlds = WorldForms(self)
+        from .switches import SwitchSites  # LinkedIn and X: their AI-training switches
+
+        self.switches = SwitchSites(renderer)
 
     def reset(self) -> None:
         with self._lock:
             self._pending.clear()
+        self.switches.reset()
 
     # -- dispatch -----------------------------------------------------------------------------------
 
     def handle(self, req: Request, sc: Scenario) -> Response:
+        if self.switches.serves(req.host):
+            return self.switches.handle(req, sc)
         ctx = Ctx(req, sc)
         kind = host_kind(req.host)
         if req.method == "POST" and "cookie_consent" in req.form:

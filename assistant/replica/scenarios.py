@@ -55,6 +55,11 @@ Keys (defaults in brackets; "auto" values are derived from region and language a
   (Instagram's Accounts Center asks to log in: there is no Instagram account); unlinked: each Accounts
   Center holds only its own platform's profile, of two different names; login: Accounts Center asks to log
   in again (the replica's login page lets in); checkpoint: a "Confirm it's you" check before it.
+- ``switch``: on|off, the AI-training switch of the LinkedIn and X worlds before anything is changed [on].
+- ``layout``: flat|deeper, deeper puts the switch's page one sub-page further down its settings [flat].
+- ``save``: ok|fail, fail: a change of the switch is answered 200 but not kept (it reads on after a reload) [ok].
+  ``wording``: current|2024, 2024: X's older checkbox label ("Allow your posts as well as ...") [current].
+  ``login=0`` is their login wall, ``checkpoint=settings`` their challenge page (X: /account/access).
 """
 
 from __future__ import annotations
@@ -139,6 +144,10 @@ class Scenario:
     world: str = "none"
     hostile: frozenset[str] = frozenset()
     accounts: str = "none"
+    switch: str = "on"
+    layout: str = "flat"
+    save: str = "ok"
+    wording: str = "current"
 
     @classmethod
     def parse(cls, spec: str | None) -> Scenario:
@@ -290,5 +299,9 @@ _PARSERS = {
     "world": _choice(*WORLDS),
     "hostile": _hostile,
     "accounts": _choice(*ACCOUNTS),
+    "switch": _choice("on", "off"),
+    "layout": _choice("flat", "deeper"),
+    "save": _choice("ok", "fail"),
+    "wording": _choice("current", "2024"),
 }
 _FIELD_OF = {"fault": "faults"}
