@@ -311,7 +311,7 @@ class Engine:
             found = next(iter(by_both or by_label or by_href), None)
             if found or asyncio.get_running_loop().time() > deadline:
                 return found
-            if not await self._more_coming(page, deadline):
+            if not await self.more_coming(page, deadline):
                 deadline = 0.0  # the page has settled without it: one last look, then the route goes on without
 
     async def _press(self, page: Page, step: Step) -> None:
@@ -421,7 +421,7 @@ class Engine:
                                               timeout=self.ms(max(0.05, deadline - loop.time())))
         if await handle.json_value() == "recognised":
             return "recognised"
-        while await self._more_coming(page, deadline):  # it says "not available": unless that changes ...
+        while await self.more_coming(page, deadline):  # it says "not available": unless that changes ...
             pass
         said = await page.evaluate(source("destination"), arg)
         if said == "unavailable" and detect.unavailable(await detect.snapshot(page), self.labels):
@@ -440,14 +440,14 @@ class Engine:
             while True:
                 if await page.evaluate(js, arg):
                     return True
-                if not await self._more_coming(page, deadline):
+                if not await self.more_coming(page, deadline):
                     return bool(await page.evaluate(js, arg))
         except detect_errors():
             if not await self.alive(page):
                 raise
             return False
 
-    async def _more_coming(self, page, deadline: float) -> bool:
+    async def more_coming(self, page: Page, deadline: float) -> bool:
         """Wait until the page's links change (True: look again) or the page has settled (False): the DOM
         unchanged for QUIET_MS with no progress indicator shown and no request in flight, or the deadline passed.
         No fixed sleeps: a quiet page ends the wait at once, a busy one within the deadline."""

@@ -23,7 +23,7 @@ PLAIN = {
 def human_summary(report: dict) -> str:
     lines = []
     for r in report.get("results", []):
-        from assistant.report import platform_name
+        from assistant.evidence.report import platform_name
 
         name = platform_name(r["platform"])
         lines.append(f"{name}: {PLAIN.get(r['status'], r['status'])} [{r['status']}]")

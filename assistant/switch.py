@@ -49,6 +49,7 @@ async def switch_run(run: PlatformRun, objecting: bool) -> Result:
         result.next_steps = [f"{name.replace('_', ' ').capitalize()}: {url}" for name, url in flow.further.items()]
     if not objecting or switch is None or result.status != Status.ON:
         return result
+    assert gate is not None, "a switch was read, so its gate is installed"
     return await _switch_off(page, engine, flow, settings, person, result, switch, gate)
 
 
@@ -97,7 +98,7 @@ async def _walk(page, engine: Engine, flow: Flow, route: Route) -> None:
                     continue
                 raise RouteBroken(f"no '{engine.labels.words(step.follow, engine.lang)[0]}' link on {page.url}")
             await engine.open(page, flow, link.href, step.follow.replace("_", "-"))
-        else:
+        elif step.press:
             words = engine.labels.words(step.press, engine.lang)
             for word in words:
                 button = page.get_by_role("button", name=word)
@@ -111,6 +112,7 @@ async def _walk(page, engine: Engine, flow: Flow, route: Route) -> None:
 
 async def _find_link(page, engine: Engine, step: Step) -> detect.Link | None:
     """A link by its label (the page language first) and/or a part of its address; late links waited for."""
+    assert step.follow is not None, "a follow step"
     words = engine.labels.words(step.follow, engine.lang)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + (1.0 if step.optional else engine.timeouts.late_s)
@@ -120,16 +122,11 @@ async def _find_link(page, engine: Engine, step: Step) -> detect.Link | None:
         by_both = [lk for lk in visible if lk.says(words) and step.href and step.href in lk.href]
         by_label = [lk for lk in visible if lk.says(words)]
         by_href = [lk for lk in visible if step.href and step.href in lk.href]
-        found = (by_both or by_label or by_href or [None])[0]
+        found = next(iter(by_both or by_label or by_href), None)
         if found or loop.time() > deadline:
             return found
-        try:  # the next change of the page's links, or the deadline
-            before = await page.evaluate(source("link_count"))
-            await page.wait_for_function(source("link_count"), arg={"before": before},
-                                         timeout=engine.ms(max(0.05, deadline - loop.time())), polling=100)
-        except detect_errors():
-            if not await engine.alive(page):
-                raise
+        if not await engine.more_coming(page, deadline):  # settled without it: one last look
+            deadline = 0.0
 
 
 # -- reading the switch ---------------------------------------------------------------------------------------
@@ -146,6 +143,7 @@ def _named(switches: list[Switch], words: list[str]) -> Switch | None:
 
 async def _find_switch(page, engine: Engine, flow: Flow) -> tuple[bool, Switch | None]:
     """(the page is the setting's, the switch): the heading recognised, then the switch (which may come late)."""
+    assert flow.setting is not None, "a setting_switch flow has a [setting] (checked at load)"
     heading = [normalise(w) for w in engine.labels.words(flow.setting.heading)]
     words = [normalise(w) for w in engine.labels.words(flow.setting.label, engine.lang)]
     recognised = True
@@ -170,6 +168,7 @@ async def _find_switch(page, engine: Engine, flow: Flow) -> tuple[bool, Switch |
 
 async def _verdict(page, engine: Engine, flow: Flow, route: Route,
                    on_page: bool = False) -> tuple[Result, Switch | None, SubmissionGate]:
+    assert flow.setting is not None, "a setting_switch flow has a [setting] (checked at load)"
     # The gate first: from the setting's page on, nothing that changes a setting leaves without the person's yes
     # (on the page alone under --cdp: the context is shared with the person's own tabs).
     gate = SubmissionGate((), tuple(flow.hosts), change_hosts=tuple(flow.hosts),
@@ -213,6 +212,7 @@ async def _outlined(page, engine: Engine, flow: Flow, switch: Switch, name: str,
 # -- switching it off -----------------------------------------------------------------------------------------
 async def _switch_off(page, engine: Engine, flow: Flow, settings: Settings, person, result: Result, switch: Switch,
                       gate: SubmissionGate) -> Result:
+    assert flow.setting is not None and result.setting is not None, "a switch that was read"
     label = result.setting["label"]
     summary = (f"{flow.name}: the switch '{label}' is on: {flow.name} may use your data to train its AI models. "
                f"Switching it off applies from now on (what was already used is not removed). Nothing is changed "

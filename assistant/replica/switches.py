@@ -19,6 +19,7 @@ import secrets
 import threading
 import tomllib
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -30,7 +31,7 @@ TEXTS = tomllib.loads(Path(__file__).with_name("switches.toml").read_text(encodi
 TEMPLATES = Path(__file__).with_name("templates")
 
 # Where each page lives (the real addresses where meta-facts.md gives them; the others are the replica's own).
-SITES = {
+SITES: dict[str, dict[str, Any]] = {
     "linkedin": {
         "hosts": ("www.linkedin.com", "linkedin.com"),
         "cookie": "li_at",
