@@ -20,7 +20,7 @@ from loguru import logger
 from assistant import flows
 from assistant.engine import Engine, Result, Stop, detect_errors
 from assistant.pagejs import source
-from assistant.status import CONCLUSIVE, Status
+from assistant.status import Status
 
 READ_FOR = ("check", "object", "demo")  # the commands that read Accounts Center (not watch or the selftest)
 ASK_YES = ("y", "yes", "ja", "oui", "sí", "si", "sim", "tak")
@@ -137,8 +137,8 @@ class Accounts:
         self._done = {p: asyncio.Event() for p in self.order}
 
     async def after_check(self, ctx, engine: Engine, flow, person, result: Result) -> None:
-        """Read Accounts Center when the check reached Meta's pages logged in (a verdict); never raises."""
-        if not self.enabled or result.status not in CONCLUSIVE:
+        """Read Accounts Center when the objection is offered (which accounts it covers); never raises."""
+        if not self.enabled or result.status != Status.AVAILABLE:
             return
         try:
             self.views[flow.platform] = await read(ctx, engine, flow)

@@ -189,6 +189,7 @@ def xvfb():
     proc.wait(timeout=10)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Tests that share a module-scoped fixture (three watch rounds, a logged-in profile, a page of look-alikes)
     run on one pytest-xdist worker (`--dist loadgroup`), so the fixture's work is done once, not once per worker."""

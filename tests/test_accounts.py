@@ -30,7 +30,7 @@ def by_platform(data: dict) -> dict[str, dict]:
     return {r["platform"]: r for r in data["results"]}
 
 
-def object_(optout, replica, spec: str, *extra: str, platform: str = "all"):
+def object_(optout, replica, spec: str, *extra: str, platform: str = "facebook,instagram"):
     return optout("object", "--platform", platform, "--via", replica.scenario_url(spec), "--headless", "--json",
                   "--yes", "--reason", REASON, "--evidence-dir", "runs", *extra)
 

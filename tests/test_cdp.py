@@ -105,10 +105,11 @@ def test_check_and_object_in_the_persons_browser_leave_it_running_and_their_tab_
             opened: list = []
             context.on("page", lambda page: opened.append(page))
 
-            check = await asyncio.to_thread(optout, "check", "--cdp", url, "--via", via, "--headless", "--json")
+            check = await asyncio.to_thread(optout, "check", "--cdp", url, "--via", via, "--headless", "--json",
+                                          "--platform", "facebook,instagram")
             during_check = len(opened)
             obj = await asyncio.to_thread(optout, "object", "--cdp", url, "--via", via, "--headless", "--json",
-                                          "--reason", REASON)
+                                          "--platform", "facebook,instagram", "--reason", REASON)
             unsent = objection_posts(fresh)
             sent = await asyncio.to_thread(optout, "object", "--cdp", url, "--via", via, "--headless", "--json",
                                            "--platform", "facebook", "--reason", REASON, "--yes")
