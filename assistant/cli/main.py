@@ -118,7 +118,8 @@ def _print_version(ctx, _param, value) -> None:
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version and exit.")
 def main() -> None:
-    """optout: ask Meta not to train its AI on your Facebook and Instagram posts.
+    """optout: ask Meta not to train its AI on your Facebook and Instagram posts (and switch
+    off LinkedIn's and X's AI training).
 
     A guided session in a visible browser. You log in yourself; the assistant finds the
     "AI at Meta" box and its right-to-object link, opens the objection form, fills it in
@@ -130,6 +131,7 @@ def main() -> None:
       optout demo                      the guided session against the built-in replica
       optout check --country DE        is the objection offered to you?
       optout object --email you@example.com --country DE
+      optout check --platform linkedin,x  LinkedIn's and X's AI-training switches
     """
 
 
