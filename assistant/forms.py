@@ -134,6 +134,9 @@ class ObjectionForm:
         self.done = Filled()
         self.lang = run.engine.lang
         self.page_lang = ""
+        own = run.flow.form  # a platform's own form (its flow's [form]): its answers' labels; else forms.toml's
+        self.answers = (own.confirmation, own.refusal) if own else (self.forms.answers.confirmation,
+                                                                    self.forms.answers.refusal)
 
     # -- looking ---------------------------------------------------------------------------------------------
     def _loc(self, optout_id: str):
@@ -378,6 +381,8 @@ class ObjectionForm:
         return "\n".join(lines)
 
     def version(self, view: FormView) -> str:
+        if self.flow.form is not None:  # one form of its own: named by its flow, no version rules
+            return self.flow.form.version
         kinds = view.kinds() - {"text"}
         if any(c.kind == "reason" and c.required for c in view.controls):
             kinds.add("reason_required")
@@ -432,7 +437,7 @@ class ObjectionForm:
     async def _read_answer(self, view: FormView) -> tuple[str, str]:
         t = self.engine.timeouts
         words = {k: [normalise(w) for w in self.labels.words(key)] if key else []
-                 for k, key in (("confirm", self.forms.answers.confirmation), ("refusal", self.forms.answers.refusal),
+                 for k, key in (("confirm", self.answers[0]), ("refusal", self.answers[1]),
                                 ("unavailable", "unavailable"))}
         code = self.forms.fields["code"]
         arg = {**words, "code": {"autocomplete": code.autocomplete, "inputmodes": code.inputmodes,
@@ -547,8 +552,11 @@ async def object_on_page(run: PlatformRun, result: Result,
     assert result.object_link is not None, "an available verdict names its objection link"
     href = result.object_link["href"]
     forms = load_forms()
-    gate = await SubmissionGate(tuple(forms.submission.endpoint_paths), tuple(engine.meta.hosts.suffixes),
-                                forms.submission.click_grace_s).install(page if settings.cdp else page.context)
+    own = flow.form  # a platform's own form: its endpoints on its own hosts (the flow's [form]); else Meta's
+    endpoints = tuple(own.endpoint_paths) if own else tuple(forms.submission.endpoint_paths)
+    hosts = tuple(flow.hosts) if own else tuple(engine.meta.hosts.suffixes)
+    gate = await SubmissionGate(endpoints, hosts, forms.submission.click_grace_s).install(
+        page if settings.cdp else page.context)
     consent = Consent(settings.yes, has_terminal(), not settings.headless, settings.timeouts.confirm_s, person,
                       code_provider)
     form = ObjectionForm(run, gate)
@@ -614,7 +622,8 @@ async def _outcome(result: Result, flow: Flow, form: ObjectionForm, view: FormVi
                                             "confirmed.", form.as_json(view))
         r = _with(result, "submitted", f"{flow.name} confirmed the objection.", form.as_json(view))
         r.confirmation = {"text": text, "request": sent.as_json(_mask)}
-        r.next_steps = list(load_guidance().after_submitted)
+        if flow.form is None:  # the guidance after Meta's form (guidance.toml)
+            r.next_steps = list(load_guidance().after_submitted)
         return r
     if kind == "error_page" or (sent is not None and (status is None or status >= 500)):
         answer = f"HTTP {status}" if status else "no answer"
