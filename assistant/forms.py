@@ -569,6 +569,8 @@ async def object_on_page(run: PlatformRun, result: Result,
             await form.shot("form-unrecognised", status="unknown")
             raise Stop("unknown", "The page the objection link opened shows no form the assistant can tell apart (no "
                                   "email or reason field); nothing was filled. Meta may have changed the form.")
+        if own is not None:  # a platform's own form: kept as it was served, before anything is typed
+            await form.shot("form-as-served", highlights=[f"field {c.kind} '{c.named}'" for c in view.shown()])
         view = await form.fill(view)
         gate.know_action(view.raw.get("action"))
         if view.submit is None:
