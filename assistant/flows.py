@@ -261,6 +261,7 @@ class Forms(_Model):
     """flows/forms.toml: what an objection form is made of (see the file's comments)."""
 
     version: int
+    owner: str = "the platform"  # whose forms these are, as the texts name them
     fields: dict[Literal["password", "email", "code", "country", "reason", "extra"], FieldHints]
     gate: GateWords
     buttons: Buttons
