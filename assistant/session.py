@@ -125,7 +125,9 @@ class Outcome:
     def exit_code(self) -> int:
         if self.interrupted:
             return 143 if self.interrupted == "SIGTERM" else 130
-        return exit_code([r.status for r in self.results], self.run.command if self.run is not None else "object")
+        further = [r.further["status"] for r in self.results if r.further]  # a switch's further form counts too
+        return exit_code([r.status for r in self.results] + further,
+                         self.run.command if self.run is not None else "object")
 
 
 def state_file(settings: Settings, platform: str) -> Path:

@@ -37,6 +37,7 @@ def test_with_yes_the_switch_goes_off_and_the_form_is_posted_once_and_submitted(
     assert len(posts(replica, spec, "setting_change")) == 1
     assert outcome.report["results"][0]["further"]["status"] == "submitted"  # the JSON report, beside `setting`
     assert not any("TS-DPRO" in step for step in result.next_steps)
+    assert outcome.exit_code == 0
 
 
 def test_an_already_off_switch_still_offers_the_form_in_french(assistant_run, replica):
@@ -63,6 +64,7 @@ def test_without_consent_nothing_is_posted_and_the_switch_stays_on(assistant_run
     assert posts(replica, spec, "objection_form") == [] and posts(replica, spec, "setting_change") == []
     assert not [p for p in replica.posts if p["scenario"] == spec], "no POST at all"
     assert "form-filled" in " ".join(result.evidence)
+    assert outcome.exit_code == 0
 
 
 def test_a_reason_the_form_refuses_is_rejected(assistant_run, replica):
@@ -74,6 +76,7 @@ def test_a_reason_the_form_refuses_is_rejected(assistant_run, replica):
     assert "400" in result.further["detail"]
     (sent,) = posts(replica, spec, "objection_form")
     assert sent["outcome"] == "rejected:err_reason_short"
+    assert result.status == Status.OFF and outcome.exit_code == 1  # the switch is fine; the objection is not done
 
 
 def test_without_a_reason_the_required_field_is_named_and_nothing_is_sent(assistant_run, replica):
