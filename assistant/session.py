@@ -365,7 +365,9 @@ def _keep_objections(run_folder: Run, report: dict, origin: str) -> None:
     from assistant import history
 
     for r in report.get("results", []):
-        if r.get("status") != Status.SUBMITTED:
+        if r.get("status") != Status.SUBMITTED and (r.get("further") or {}).get("status") == Status.SUBMITTED:
+            r = {**r, "confirmation": r["further"].get("confirmation")}  # a switch's further form, confirmed
+        elif r.get("status") != Status.SUBMITTED:
             continue
         own = next((p for p in (r.get("accounts") or {}).get("profiles") or [] if p.get("platform") == r["platform"]),
                    None)
