@@ -572,8 +572,6 @@ async def object_on_page(run: PlatformRun, result: Result,
             raise Stop("unknown", "The page the objection link opened shows no form the assistant can tell apart (no "
                                   f"email or reason field); nothing was filled. {form.owner} may have changed the "
                                   "form.")
-        if own is not None:  # a platform's own form: kept as it was served, before anything is typed
-            await form.shot("form-as-served", highlights=[f"field {c.kind} '{c.named}'" for c in view.shown()])
         view = await form.fill(view)
         gate.know_action(view.raw.get("action"))
         if view.submit is None:

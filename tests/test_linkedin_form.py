@@ -33,7 +33,7 @@ def test_with_yes_the_switch_goes_off_and_the_form_is_posted_once_and_submitted(
     assert "Wir haben Ihre Anfrage erhalten" in further["confirmation"]["text"]
     assert further["form"]["version"] == "TS-DPRO" and further["form"]["typed"] == ["country", "email", "reason"]
     shots = " ".join(result.evidence)
-    assert all(name in shots for name in ("form-as-served", "form-filled", "confirmation")), result.evidence
+    assert all(name in shots for name in ("objection-form", "form-filled", "confirmation")), result.evidence
     assert len(posts(replica, spec, "setting_change")) == 1
     assert outcome.report["results"][0]["further"]["status"] == "submitted"  # the JSON report, beside `setting`
     assert not any("TS-DPRO" in step for step in result.next_steps)
