@@ -57,11 +57,12 @@ class Result:
     box_text: str | None = None
     accounts: dict | None = None  # what Accounts Center listed, and which accounts one objection covers
     setting: dict | None = None  # a setting_switch platform's switch: {"label", "state"} (switch.py)
+    further: dict | None = None  # the further step after the switch: the platform's own form (further.py)
 
     def as_json(self) -> dict:
         out = {"platform": self.platform, "status": self.status, "object_link": self.object_link,
                "detail": self.detail, "evidence": self.evidence}
-        for key in ("route", "region", "form", "confirmation", "box_text", "accounts", "setting"):
+        for key in ("route", "region", "form", "confirmation", "box_text", "accounts", "setting", "further"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.next_steps:

@@ -68,6 +68,19 @@ class Setting(_Model):
     change_paths: list[str] = []
 
 
+class FlowForm(_Model):
+    """A platform's own objection form, offered as the further step after its switch (switch.py, further.py): its
+    address, the paths its submission may go to on the flow's hosts (the submission gate watches them), a name for
+    the report, and the labels (keys) of its answers; the fields are read by structure as Meta's are (forms.py)."""
+
+    name: str
+    url: str
+    endpoint_paths: list[str]
+    version: str = "?"  # how the report names the form (no version rules: one form)
+    confirmation: str = "confirmation"
+    refusal: str | None = "refusal"
+
+
 class Flow(_Model):
     version: int
     platform: str
@@ -84,6 +97,7 @@ class Flow(_Model):
     regions: list[str] = []  # ISO codes where the action is expected (empty: everywhere); Meta's: regions.toml
     further: dict[str, str] = {}  # further steps the person may take (name -> address), named in the report
     setting: Setting | None = None
+    form: FlowForm | None = None  # the objection form offered after the switch (setting_switch platforms)
     labels: dict[str, dict[str, list[str]]] = {}  # the platform's own labels, merged over labels.toml
 
     @model_validator(mode="after")
@@ -247,6 +261,7 @@ class Forms(_Model):
     """flows/forms.toml: what an objection form is made of (see the file's comments)."""
 
     version: int
+    owner: str = "the platform"  # whose forms these are, as the texts name them
     fields: dict[Literal["password", "email", "code", "country", "reason", "extra"], FieldHints]
     gate: GateWords
     buttons: Buttons
@@ -367,6 +382,12 @@ def load_flow(platform: str, flows_dir: Path | None = None) -> Flow:
             name = getattr(flow.setting, key)
             if name not in labels.labels:
                 raise FlowError(f"{path}: field 'setting.{key}': unknown label '{name}' (in labels.toml or the "
+                                "flow's own [labels]).")
+    if flow.form is not None:
+        for key in ("confirmation", "refusal"):
+            name = getattr(flow.form, key)
+            if name and name not in labels.labels:
+                raise FlowError(f"{path}: field 'form.{key}': unknown label '{name}' (in labels.toml or the "
                                 "flow's own [labels]).")
     for r, route in enumerate(flow.routes):
         for s, step in enumerate(route.steps):

@@ -134,6 +134,10 @@ class ObjectionForm:
         self.done = Filled()
         self.lang = run.engine.lang
         self.page_lang = ""
+        self.owner = run.flow.name if run.flow.form else self.forms.owner  # whose form it is, in the texts
+        own = run.flow.form  # a platform's own form (its flow's [form]): its answers' labels; else forms.toml's
+        self.answers = (own.confirmation, own.refusal) if own else (self.forms.answers.confirmation,
+                                                                    self.forms.answers.refusal)
 
     # -- looking ---------------------------------------------------------------------------------------------
     def _loc(self, optout_id: str):
@@ -172,7 +176,8 @@ class ObjectionForm:
         started = asyncio.get_running_loop().time()
         if not await self.appear(t.late_s + t.recognise_s, question=True):
             await self.shot("form-not-found", status="unknown")
-            raise Stop("unknown", f"The objection form at {self.page.url} did not appear (Meta may have changed it).")
+            raise Stop("unknown", f"The objection form at {self.page.url} did not appear ({self.owner} may have "
+                                  "changed it).")
         view = await self.look()
         if not (view.gate or view.shown("email") or view.shown("reason")):  # only a button so far: the form is late
             left = t.late_s + t.recognise_s - (asyncio.get_running_loop().time() - started)
@@ -244,8 +249,8 @@ class ObjectionForm:
                 await self.page.wait_for_function(source("signature"), arg={"before": before},
                                                   timeout=self.engine.ms(self.engine.timeouts.recognise_s), polling=100)
             except detect_errors() as exc:
-                raise Stop("unknown", f"The form's '{view.next['text']}' step did not lead on (Meta may have changed "
-                                      "the form); nothing was sent.") from exc
+                raise Stop("unknown", f"The form's '{view.next['text']}' step did not lead on ({self.owner} may "
+                                      "have changed the form); nothing was sent.") from exc
             view = await self.look()
         return view
 
@@ -301,15 +306,15 @@ class ObjectionForm:
         if c.readonly or c.disabled:
             self.done.read["email"] = current
             if current and s.email and current.lower() != s.email.lower():
-                self.person.warn(f"{self.flow.name}: the form shows {current} and does not let it be changed; Meta "
-                                 "will answer there.")
+                self.person.warn(f"{self.flow.name}: the form shows {current} and does not let it be changed; "
+                                 f"{self.owner} will answer there.")
         elif current and s.email and current.lower() != s.email.lower():
             if s.replace_email:
                 await self._type(c, s.email)
                 self.done.filled["email"] = s.email
             else:
                 self.person.warn(f"{self.flow.name}: the form is prefilled with {current}, not {s.email}; keeping "
-                                 "Meta's (use --replace-email to use yours).")
+                                 f"{self.owner}'s (use --replace-email to use yours).")
                 self.done.read["email"] = current
         elif current:
             self.done.read["email"] = current
@@ -369,7 +374,7 @@ class ObjectionForm:
         lines = [f"{self.flow.name} objection form (version {self.version(view)}):"]
         for kind, value in {**self.done.read, **self.done.filled}.items():
             text = str(value)
-            how = "" if kind in self.done.filled else " (as Meta filled it)"
+            how = "" if kind in self.done.filled else f" (as {self.owner} filled it)"
             lines.append(f"  {kind:8} {text if len(text) < 120 else text[:117] + '...'}{how}")
         for label in self.done.left:
             lines.append(f"  left alone: {label}")
@@ -378,6 +383,8 @@ class ObjectionForm:
         return "\n".join(lines)
 
     def version(self, view: FormView) -> str:
+        if self.flow.form is not None:  # one form of its own: named by its flow, no version rules
+            return self.flow.form.version
         kinds = view.kinds() - {"text"}
         if any(c.kind == "reason" and c.required for c in view.controls):
             kinds.add("reason_required")
@@ -432,7 +439,7 @@ class ObjectionForm:
     async def _read_answer(self, view: FormView) -> tuple[str, str]:
         t = self.engine.timeouts
         words = {k: [normalise(w) for w in self.labels.words(key)] if key else []
-                 for k, key in (("confirm", self.forms.answers.confirmation), ("refusal", self.forms.answers.refusal),
+                 for k, key in (("confirm", self.answers[0]), ("refusal", self.answers[1]),
                                 ("unavailable", "unavailable"))}
         code = self.forms.fields["code"]
         arg = {**words, "code": {"autocomplete": code.autocomplete, "inputmodes": code.inputmodes,
@@ -547,8 +554,11 @@ async def object_on_page(run: PlatformRun, result: Result,
     assert result.object_link is not None, "an available verdict names its objection link"
     href = result.object_link["href"]
     forms = load_forms()
-    gate = await SubmissionGate(tuple(forms.submission.endpoint_paths), tuple(engine.meta.hosts.suffixes),
-                                forms.submission.click_grace_s).install(page if settings.cdp else page.context)
+    own = flow.form  # a platform's own form: its endpoints on its own hosts (the flow's [form]); else Meta's
+    endpoints = tuple(own.endpoint_paths) if own else tuple(forms.submission.endpoint_paths)
+    hosts = tuple(flow.hosts) if own else tuple(engine.meta.hosts.suffixes)
+    gate = await SubmissionGate(endpoints, hosts, forms.submission.click_grace_s).install(
+        page if settings.cdp else page.context)
     consent = Consent(settings.yes, has_terminal(), not settings.headless, settings.timeouts.confirm_s, person,
                       code_provider)
     form = ObjectionForm(run, gate)
@@ -560,13 +570,14 @@ async def object_on_page(run: PlatformRun, result: Result,
         if not (view.shown("email") or view.shown("reason") or view.next):
             await form.shot("form-unrecognised", status="unknown")
             raise Stop("unknown", "The page the objection link opened shows no form the assistant can tell apart (no "
-                                  "email or reason field); nothing was filled. Meta may have changed the form.")
+                                  f"email or reason field); nothing was filled. {form.owner} may have changed the "
+                                  "form.")
         view = await form.fill(view)
         gate.know_action(view.raw.get("action"))
         if view.submit is None:
             await form.shot("form-unrecognised", status="unknown")
             raise Stop("unknown", "The objection form is filled in, but its send button could not be told apart; "
-                                  "nothing was sent. Meta may have changed the form.")
+                                  f"nothing was sent. {form.owner} may have changed the form.")
         await form.outline([c.id for c in view.controls if c.kind in form.done.filled or c.kind in form.done.read]
                            + [view.submit["id"]])
         texts = {k: str(v) for k, v in {**form.done.read, **form.done.filled}.items()}
@@ -614,13 +625,14 @@ async def _outcome(result: Result, flow: Flow, form: ObjectionForm, view: FormVi
                                             "confirmed.", form.as_json(view))
         r = _with(result, "submitted", f"{flow.name} confirmed the objection.", form.as_json(view))
         r.confirmation = {"text": text, "request": sent.as_json(_mask)}
-        r.next_steps = list(load_guidance().after_submitted)
+        if flow.form is None:  # the guidance after Meta's form (guidance.toml)
+            r.next_steps = list(load_guidance().after_submitted)
         return r
     if kind == "error_page" or (sent is not None and (status is None or status >= 500)):
         answer = f"HTTP {status}" if status else "no answer"
         return _with(result, "unknown", f"After sending, {flow.name} answered {answer} and showed \"{text[:200]}\": "
-                                        "it is not known whether the objection was taken. Look for Meta's email, or "
-                                        "run optout object again later.", form.as_json(view))
+                                        "it is not known whether the objection was taken. Look for "
+                                        f"{form.owner}'s email, or run optout object again later.", form.as_json(view))
     if kind == "refused":
         return _with(result, "rejected", f"{flow.name} refused the form: \"{text[:300]}\". Nothing was accepted.",
                      form.as_json(view))

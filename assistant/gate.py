@@ -70,14 +70,23 @@ class SubmissionGate:
     change_paths: tuple[str, ...] = ()  # ... only at these paths, when given
     _windows: list[float] = field(default_factory=list)
     _is_open: asyncio.Event | None = None
+    _on: Any = None  # the context or page it is installed on
 
     # -- set-up --------------------------------------------------------------------------------------------
     async def install(self, ctx) -> SubmissionGate:
         """On a context, or on one page (both have route): a page under --cdp, whose context is shared
         with the person's own tabs."""
         self._is_open = asyncio.Event()
+        self._on = ctx
         await ctx.route("**/*", self.handle)
         return self
+
+    async def uninstall(self) -> None:
+        """Off the context (or page) it was installed on, when another gate takes over there (a setting's gate
+        before the platform's own objection form is opened: the form's gate then guards its submission)."""
+        if self._on is not None:
+            on, self._on = self._on, None
+            await _quietly(on.unroute("**/*", self.handle))
 
     def keep_secret(self, value: str | None) -> None:
         """The filled email and reason: no request may carry them before consent."""

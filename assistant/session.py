@@ -125,7 +125,9 @@ class Outcome:
     def exit_code(self) -> int:
         if self.interrupted:
             return 143 if self.interrupted == "SIGTERM" else 130
-        return exit_code([r.status for r in self.results], self.run.command if self.run is not None else "object")
+        further = [r.further["status"] for r in self.results if r.further]  # a switch's further form counts too
+        return exit_code([r.status for r in self.results] + further,
+                         self.run.command if self.run is not None else "object")
 
 
 def state_file(settings: Settings, platform: str) -> Path:
@@ -363,7 +365,9 @@ def _keep_objections(run_folder: Run, report: dict, origin: str) -> None:
     from assistant import history
 
     for r in report.get("results", []):
-        if r.get("status") != Status.SUBMITTED:
+        if r.get("status") != Status.SUBMITTED and (r.get("further") or {}).get("status") == Status.SUBMITTED:
+            r = {**r, "confirmation": r["further"].get("confirmation")}  # a switch's further form, confirmed
+        elif r.get("status") != Status.SUBMITTED:
             continue
         own = next((p for p in (r.get("accounts") or {}).get("profiles") or [] if p.get("platform") == r["platform"]),
                    None)

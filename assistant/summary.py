@@ -38,6 +38,9 @@ def human_summary(report: dict) -> str:
             lines.append(f"  Switch: '{r['setting']['label']}': {r['setting']['state']}")
         if r.get("confirmation"):
             lines.append(f"  Meta's confirmation: {r['confirmation']['text'][:300]}")
+        if r.get("further"):
+            further = r["further"]
+            lines.append(f"  {further['name']}: [{further['status']}] {mask_email(further['detail'])}")
         for step in r.get("next_steps", []):
             lines.append(f"  - {step}")
     if report.get("evidence_dir"):

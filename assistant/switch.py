@@ -47,10 +47,16 @@ async def switch_run(run: PlatformRun, objecting: bool) -> Result:
     result.region = _region(flow, settings.country, result.status)
     if flow.further:
         result.next_steps = [f"{name.replace('_', ' ').capitalize()}: {url}" for name, url in flow.further.items()]
-    if not objecting or switch is None or result.status != Status.ON:
+    if not objecting or switch is None:
         return result
     assert gate is not None, "a switch was read, so its gate is installed"
-    return await _switch_off(page, engine, flow, settings, person, result, switch, gate)
+    if result.status == Status.ON:
+        result = await _switch_off(page, engine, flow, settings, person, result, switch, gate)
+    if flow.form is not None:  # the further step, whether the switch was on or already off (further.py)
+        from assistant.further import further_form
+
+        result = await further_form(run, result, gate)
+    return result
 
 
 # -- walking to the switch ------------------------------------------------------------------------------------

@@ -178,6 +178,9 @@ def object_(platform, via, via_remote, headless, browser_path, profile, evidence
 
     A platform with a switch (LinkedIn, X) has it switched off with the same consent (the banner's button, yes
     in the terminal, or --yes), then the page is reloaded and the switch read again: `off` only when it holds.
+    A platform whose flow has an objection form of its own (LinkedIn's Data Processing Objection Form) then
+    gets that form, switch on or already off: filled like Meta's (--email, --reason, --country) and sent only
+    with the same consent; its answer is the report's `further` entry.
 
     Exit code 0 for submitted, awaiting_confirmation (a switch left on without your yes too), not_offered and
     off; 1 otherwise (a save that does not hold is `error`); 2 for bad input.

@@ -107,17 +107,23 @@ def _result_view(result: dict, run_dir: Path) -> dict:
     tone, verdict = VERDICTS.get(status, ("neutral", f"status “{status}”"))
     platform = str(result.get("platform") or "unknown")
     link = result.get("object_link") if isinstance(result.get("object_link"), dict) else None
+    raw_further = result.get("further")  # a switch's further form (further.py)
+    further: dict = raw_further if isinstance(raw_further, dict) else {}
     form = result.get("form") if isinstance(result.get("form"), dict) else None
+    form = form or (further.get("form") if isinstance(further.get("form"), dict) else None)
     filled = form.get("filled") if form and isinstance(form.get("filled"), dict) else {}
     region = result.get("region") if isinstance(result.get("region"), dict) else None
     confirmation = result.get("confirmation") if isinstance(result.get("confirmation"), dict) else None
+    confirmation = confirmation or (further.get("confirmation") if isinstance(further.get("confirmation"), dict)
+                                    else None)
     return {
         "platform": platform,
         "name": platform_name(platform),
         "status": status,
         "tone": tone,
         "verdict": verdict,
-        "detail": result.get("detail") or "",
+        "detail": (result.get("detail") or "") + (f" {further.get('name')}: [{further.get('status')}] "
+                                                  f"{further.get('detail')}" if further else ""),
         "link": {"text": link.get("text") or "", "href": link.get("href") or ""} if link else None,
         "region": (
             {

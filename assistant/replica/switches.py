@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from .routes import Request, Response, redirect
 from .scenarios import Scenario
+from .texts import country_names
 
 TEXTS = tomllib.loads(Path(__file__).with_name("switches.toml").read_text(encoding="utf-8"))
 TEMPLATES = Path(__file__).with_name("templates")
@@ -114,6 +115,8 @@ class SwitchSites:
             return redirect(f"{urls['checkpoint']}?next={quote(req.url, safe='')}", outcome="checkpoint")
         if page == "save":
             return self._save(site, sc, req)
+        if page == "form":
+            return self._form(site, sc, req)
         if page == "sub" and sc.layout != "deeper":
             return self._render(site, sc, "notfound", status=404)
         return self._render(site, sc, page)
@@ -143,10 +146,43 @@ class SwitchSites:
         return Response(body=json.dumps({"ok": True, "value": on}), content_type="application/json",
                         kind="setting_change", fields=fields, outcome="saved")
 
+    def _form(self, site: str, sc: Scenario, req: Request) -> Response:
+        """LinkedIn's Data Processing Objection Form (a help-center "ask" form): the topic preselected by its
+        address, the member's email prefilled, a reason, a country; a POST is recorded as an objection form (kind
+        ``objection_form``, fields ``topic/email/reason/country``) and answered with "We've received your request",
+        or the form again with an alert (``minreason=N``: a reason shorter than N characters is refused)."""
+        lang = sc.lang if sc.lang in TEXTS[site] else "en"
+        countries = country_names(lang)
+        if req.method != "POST":
+            return self._render(site, sc, "form", values={"topic": "non_generative_ai", "email": sc.email, "reason": "",
+                                                          "country": ""}, errors=[], invalid=[], countries=countries)
+        values = {"topic": req.form.get("topic", ""), "email": req.form.get("email", "").strip(),
+                  "reason": req.form.get("description", "").strip(), "country": req.form.get("country", "")}
+        t, errors, invalid = TEXTS[site][lang], [], []
+        for key in ("topic", "email", "reason", "country"):
+            if not values[key] or (key == "country" and values[key] not in dict(countries)):
+                errors.append(f"err_{key}")
+                invalid.append(key)
+        if values["reason"] and sc.minreason and len(values["reason"]) < sc.minreason:
+            errors.append("err_reason_short")
+            invalid.append("reason")
+        if errors:
+            shown = [t["form_err_short"].format(n=sc.minreason) if e == "err_reason_short" else t["form_err_required"]
+                     for e in errors]
+            resp = self._render(site, sc, "form", values=values, errors=list(dict.fromkeys(shown)), invalid=invalid,
+                                countries=countries)
+            resp.kind, resp.fields, resp.outcome = "objection_form", values, "rejected:" + "+".join(errors)
+            return resp
+        resp = self._render(site, sc, "form", values=values, errors=[], invalid=[], countries=countries, done=True,
+                            case=f"{secrets.randbelow(10**9):09d}")
+        resp.kind, resp.fields, resp.outcome = "objection_form", values, "accepted"
+        return resp
+
     def _render(self, site: str, sc: Scenario, page: str, status: int = 200, **values: object) -> Response:
         lang = sc.lang if sc.lang in TEXTS[site] else "en"
         texts = TEXTS[site][lang]
         salt = secrets.token_hex(3)  # X's atomic classes change with every build
+        values.setdefault("done", False)  # the objection form: answered (li_form.html)
         body = self._env.get_template(f"{'li' if site == 'linkedin' else 'x'}_{page}.html"
                                       if page != "notfound" else "switch_notfound.html").render(
             t=texts, u=SITES[site], sc=sc, lang=lang, on=self.is_on(site, sc), deeper=sc.layout == "deeper",
