@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from assistant import browser as nav
 from assistant import detect
@@ -23,6 +24,9 @@ if TYPE_CHECKING:  # Playwright, the settings' model and the terminal only for t
 
     from assistant.settings import Settings
     from assistant.ui import Person as Terminal
+
+
+V = TypeVar("V")  # what a route's verdict finds on the page it reached (walk_routes)
 
 
 class Recorder(Protocol):
@@ -158,18 +162,28 @@ class Engine:
         self._activity: dict[object, Activity] = {}  # page -> its requests in flight
         self._opened: str | None = None  # the address the last route step asked for
 
-    # -- public: check(); then, for the actions of a platform's run (forms.py, guide.py), open(), arrive(),
-    # capture(), alive(), ms() and the attributes labels, lang, meta, timeouts, evidence. Nothing else of the engine
-    # is theirs to call.
+    # -- public: check() and walk_routes(); then, for the actions of a platform's run (forms.py, guide.py,
+    # switch.py), walk(), open(), arrive(), capture(), alive(), more_coming(), ms() and the attributes labels, lang,
+    # meta, timeouts, evidence. Nothing else of the engine is theirs to call.
     async def check(self, page: Page, flow: Flow) -> tuple[Result, detect.Detection | None]:
         """Walk the routes in order until one reaches a recognised destination; give the verdict."""
+        return await self.walk_routes(page, flow, self._verdict, "the Privacy Policy")
+
+    async def walk_routes(self, page: Page, flow: Flow,
+                          verdict: Callable[[Page, Flow, Route], Awaitable[tuple[Result, V]]],
+                          goal: str) -> tuple[Result, V | None]:
+        """Walk the flow's routes in order; at the end of a route, `verdict(page, flow, route)` judges the page it
+        reached and its (result, finding) is the answer. A route that breaks (a missing link: RouteBroken), fails
+        (Stop) or meets a browser error gives way to the next; a wall ends the walk (a wall the person got past
+        restarts the route); a browser that is gone ends it too. No route reached: the worst failure, or `unknown`
+        naming `goal` (what the routes lead to) and the first broken step. The finding is None on a failure."""
         failures: list[Stop] = []
         broken: list[str] = []
         for route in flow.ordered_routes():
             for _attempt in range(3):  # a wall the person got past restarts the route
                 try:
-                    await self._walk(page, flow, route)
-                    return await self._verdict(page, flow, route)
+                    await self.walk(page, flow, route)
+                    return await verdict(page, flow, route)
                 except Stop as stop:
                     if stop.retry_route:
                         continue
@@ -189,13 +203,16 @@ class Engine:
         if failures:
             worst = next((f for f in failures if f.status == Status.ERROR), failures[0])
             return self._result(flow, worst.status, worst.detail, None), None
-        detail = "None of the routes to the Privacy Policy could be followed (the layout may have changed)"
+        detail = f"None of the routes to {goal} could be followed (the layout may have changed)"
         if broken:
             detail += f": {broken[0]}"
         return self._result(flow, Status.UNKNOWN, detail + ".", None), None
 
     # -- routes ------------------------------------------------------------------------------------------
-    async def _walk(self, page: Page, flow: Flow, route: Route) -> None:
+    async def walk(self, page: Page, flow: Flow, route: Route) -> None:
+        """Take a route's steps (open, follow, press): the cookie dialog, walls, faults and late links handled,
+        every page but the last in the evidence (the verdict captures the destination, outlined). Raises Stop,
+        RouteBroken (a step that cannot be taken) or the browser's error."""
         try:
             await self._steps(page, flow, route)
         finally:

@@ -3,7 +3,8 @@ explained, changed only with the person's consent, and read again after a reload
 
 A platform is data: its hosts, routes, labels and the switch's name come from its flow file (flows/<platform>.toml,
 `action = "setting_switch"`); this module holds no platform's name, address or word. It uses the engine's public
-API only (open, arrive, capture, alive, ms, labels, lang, timeouts, evidence) and the same consent (consent.py) and
+API only (walk_routes, open, capture, alive, ms, labels, lang, timeouts, evidence: the engine's own route loop and
+step walking, with this module's verdict at the end of a route) and the same consent (consent.py) and
 network gate (gate.py) as the objection forms: before the person's yes, every request that would change a setting
 on the platform's hosts is refused; after it, one is let through. `off` after a change needs the switch to read
 off after a reload; a save that does not hold (the switch reads on again, or the request failed) is an error.
@@ -11,18 +12,17 @@ off after a reload; a save that does not hold (the switch reads on again, or the
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from assistant import detect
 from assistant.consent import Consent
-from assistant.engine import Engine, PlatformRun, Result, RouteBroken, Stop, describe_error, detect_errors
-from assistant.flows import Flow, Route, Step, normalise, text_contains
+from assistant.engine import Engine, PlatformRun, Result, Stop, detect_errors
+from assistant.flows import Flow, Route, normalise, text_contains
 from assistant.gate import WRITES, SubmissionGate
 from assistant.pagejs import source
 from assistant.settings import Settings, has_terminal
-from assistant.status import WALLS, Status
+from assistant.status import Status
 
 
 @dataclass
@@ -62,77 +62,13 @@ async def switch_run(run: PlatformRun, objecting: bool) -> Result:
 # -- walking to the switch ------------------------------------------------------------------------------------
 async def _check(page, engine: Engine, flow: Flow,
                  on_page: bool = False) -> tuple[Result, Switch | None, SubmissionGate | None]:
-    failures: list[Stop] = []
-    broken: list[str] = []
-    for route in flow.ordered_routes():
-        for _attempt in range(3):  # a wall the person got past restarts the route
-            try:
-                await _walk(page, engine, flow, route)
-                return await _verdict(page, engine, flow, route, on_page)
-            except Stop as stop:
-                if stop.retry_route:
-                    continue
-                if stop.status in WALLS:
-                    return _result(engine, flow, stop.status, stop.detail, route), None, None
-                failures.append(stop)
-                break
-            except RouteBroken as exc:
-                broken.append(f"{route.description}: {exc}")
-                break
-            except detect_errors() as exc:
-                status, detail = describe_error(exc, engine.timeouts.nav_s)
-                failures.append(Stop(status, detail))
-                if not await engine.alive(page):
-                    return _result(engine, flow, status, detail, route), None, None
-                break
-    if failures:
-        worst = next((f for f in failures if f.status == Status.ERROR), failures[0])
-        return _result(engine, flow, worst.status, worst.detail, None), None, None
-    detail = f"None of the routes to {flow.name}'s setting could be followed (the layout may have changed)"
-    return _result(engine, flow, Status.UNKNOWN, detail + (f": {broken[0]}." if broken else "."), None), None, None
+    """The engine's routes walked to the setting's page, judged by the switch verdict."""
+    async def verdict(page, flow: Flow, route: Route) -> tuple[Result, tuple[Switch, SubmissionGate] | None]:
+        return await _verdict(page, engine, flow, route, on_page)
 
-
-async def _walk(page, engine: Engine, flow: Flow, route: Route) -> None:
-    for step in route.steps:
-        if step.open:
-            url = flow.start if step.open == "start" else step.open
-            await engine.open(page, flow, url, _page_name(url))
-        elif step.follow:
-            link = await _find_link(page, engine, step)
-            if link is None:
-                if step.optional:
-                    continue
-                raise RouteBroken(f"no '{engine.labels.words(step.follow, engine.lang)[0]}' link on {page.url}")
-            await engine.open(page, flow, link.href, step.follow.replace("_", "-"))
-        elif step.press:
-            words = engine.labels.words(step.press, engine.lang)
-            for word in words:
-                button = page.get_by_role("button", name=word)
-                if await button.count():
-                    await button.first.click()
-                    await engine.arrive(page, flow, step.press, None)
-                    break
-            else:
-                raise RouteBroken(f"no '{words[0]}' button on {page.url}")
-
-
-async def _find_link(page, engine: Engine, step: Step) -> detect.Link | None:
-    """A link by its label (the page language first) and/or a part of its address; late links waited for."""
-    assert step.follow is not None, "a follow step"
-    words = engine.labels.words(step.follow, engine.lang)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + (1.0 if step.optional else engine.timeouts.late_s)
-    while True:
-        facts = await detect.snapshot(page)
-        visible = [lk for lk in facts.links if lk.visible]
-        by_both = [lk for lk in visible if lk.says(words) and step.href and step.href in lk.href]
-        by_label = [lk for lk in visible if lk.says(words)]
-        by_href = [lk for lk in visible if step.href and step.href in lk.href]
-        found = next(iter(by_both or by_label or by_href), None)
-        if found or loop.time() > deadline:
-            return found
-        if not await engine.more_coming(page, deadline):  # settled without it: one last look
-            deadline = 0.0
+    result, reached = await engine.walk_routes(page, flow, verdict, f"{flow.name}'s setting")
+    switch, gate = reached if reached is not None else (None, None)
+    return result, switch, gate
 
 
 # -- reading the switch ---------------------------------------------------------------------------------------
@@ -173,7 +109,7 @@ async def _find_switch(page, engine: Engine, flow: Flow) -> tuple[bool, Switch |
 
 
 async def _verdict(page, engine: Engine, flow: Flow, route: Route,
-                   on_page: bool = False) -> tuple[Result, Switch | None, SubmissionGate]:
+                   on_page: bool = False) -> tuple[Result, tuple[Switch, SubmissionGate] | None]:
     assert flow.setting is not None, "a setting_switch flow has a [setting] (checked at load)"
     # The gate first: from the setting's page on, nothing that changes a setting leaves without the person's yes
     # (on the page alone under --cdp: the context is shared with the person's own tabs).
@@ -194,7 +130,7 @@ async def _verdict(page, engine: Engine, flow: Flow, route: Route,
                                        "flow expects (the site may have changed it).")
         await engine.capture(page, flow.platform, "no-switch", status=Status.NOT_OFFERED)
         return _result(engine, flow, Status.NOT_OFFERED, f"{where[0].upper()}{where[1:]} was read: {flow.name} offers "
-                       "no such switch there (not for this account or region).", route), None, gate
+                       "no such switch there (not for this account or region).", route), None
     status = Status.ON if switch.state else Status.OFF
     await _outlined(page, engine, flow, switch, f"switch-{switch.reads}", status)
     words = engine.labels.words(flow.setting.label, engine.lang)
@@ -206,7 +142,7 @@ async def _verdict(page, engine: Engine, flow: Flow, route: Route,
         detail = f"'{label}' is already off in {where}."
     result = _result(engine, flow, status, detail, route)
     result.setting = {"label": label, "state": switch.reads, "url": page.url}
-    return result, switch, gate
+    return result, (switch, gate)
 
 
 async def _outlined(page, engine: Engine, flow: Flow, switch: Switch, name: str, status: str) -> None:
@@ -301,7 +237,3 @@ def _region(flow: Flow, country: str | None, status: str) -> dict | None:
     note = f"{flow.name} offers the switch {where}."
     return {"country": country, "expected": expected, "mismatch": mismatch, "note": note}
 
-
-def _page_name(url: str) -> str:
-    u = urlsplit(url)
-    return (u.hostname or "page").split(".")[-2] + "-" + (u.path.strip("/").replace("/", "-") or "home")

@@ -213,6 +213,40 @@ def test_a_made_up_platform_is_checked_and_switched_from_its_flow_file(optout, t
         site.close()
 
 
+BROKEN_ROUTE = '[labels.madeup_missing]\nen = ["Nowhere"]\n'
+DIRECT_ROUTE = ('[[routes]]\nname = "direct"\ndescription = "The setting\'s own address"\nlands_on = "setting"\n'
+                'last_resort = true\nsteps = [{ open = "https://www.madeup.example/prefs/training" }]\n')
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_switch_route_that_breaks_gives_way_to_the_next_or_names_the_setting(optout, tmp_path, direct):
+    """The engine's one route loop, with the switch's verdict: a missing link breaks the route; the last resort is
+    taken and said so, and with none left the verdict is `unknown` naming the platform's setting and the step."""
+    flows = tmp_path / "flows"
+    shutil.copytree(REPO / "flows", flows)
+    flow = MADEUP_FLOW.replace('{ follow = "madeup_heading", href = "/prefs/training" }',
+                               '{ follow = "madeup_missing", href = "/prefs/nowhere" }') + BROKEN_ROUTE
+    (flows / "madeup.toml").write_text(flow + (DIRECT_ROUTE if direct else ""), encoding="utf-8")
+    site = MadeupSite()
+    try:
+        code, _, stderr, data = optout("check", "--platform", "madeup", "--via", site.url, "--headless", "--json",
+                                       env={"OPTOUT_FLOWS_DIR": str(flows)})
+    finally:
+        site.close()
+    assert data, stderr
+    result = data["results"][0]
+    if direct:
+        assert result["status"] == "on" and result["route"] == "direct", result
+        assert "(its direct address: the links to it were not found)" in result["detail"], result["detail"]
+        assert any("switch-on" in shot for shot in result["evidence"]), result["evidence"]
+    else:
+        assert result["status"] == "unknown" and "setting" not in result, result
+        assert result["detail"].startswith("None of the routes to Madeup's setting could be followed (the layout may "
+                                           "have changed): Preferences > Model training: no 'Nowhere' link on "
+                                           "https://www.madeup.example/prefs"), result["detail"]
+    assert site.changes == []
+
+
 @pytest.mark.parametrize("cut,paste,says", [
     ('[setting]\nname = "Model training"\nlabel = "madeup_switch"\nheading = "madeup_heading"\n'
      'change_paths = ["/api/prefs"]\n', "", "needs a [setting] table"),
