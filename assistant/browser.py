@@ -38,6 +38,10 @@ SYSTEM_CANDIDATES = (
     "/Applications/Chromium.app/Contents/MacOS/Chromium",
 )
 WHICH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+# Chromium's headless shell (Debian's `chromium-headless-shell`): what Playwright itself runs for headless pages. It
+# lacks the browser's own interface, so a context costs a fifth of the CPU; a visible browser is the full one.
+DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+HEADLESS_SHELL_CANDIDATES = ("/usr/lib/chromium/chromium-headless-shell", "/usr/bin/chromium-headless-shell")
 
 
 class BrowserMissing(RuntimeError):
@@ -50,6 +54,11 @@ class BrowserChoice:
     source: str  # explicit | playwright | system | chrome | msedge | cdp
     reason: str
     channel: str | None = None  # Playwright's channel for an installed Google Chrome / Microsoft Edge
+    headless_shell: str | None = None  # the system's headless shell, for headless runs of the system's Chromium
+
+    def executable_for(self, headless: bool) -> str | None:
+        """The binary a run starts: the headless shell for a headless run where there is one, else `executable`."""
+        return self.headless_shell if headless and self.headless_shell else self.executable
 
 
 def _executable(path: str | None) -> bool:
@@ -105,6 +114,16 @@ def system_browser() -> str | None:
     return None
 
 
+def system_headless_shell() -> str | None:
+    return next((c for c in HEADLESS_SHELL_CANDIDATES if _executable(c)), None)
+
+
+def _system_choice(found: str, reason: str) -> BrowserChoice:
+    """The system's Chromium; with Debian's headless shell beside it (same package, same version) for headless runs."""
+    shell = system_headless_shell() if found in DEBIAN_CHROMIUM else None
+    return BrowserChoice(found, "system", reason, headless_shell=shell)
+
+
 def find_browser(explicit: str | None = None) -> BrowserChoice:
     """Which browser a run will use, and why. Raises BrowserMissing with the command to run."""
     from assistant.settings import env
@@ -118,7 +137,7 @@ def find_browser(explicit: str | None = None) -> BrowserChoice:
     if playwright_browser_present():
         return BrowserChoice(None, "playwright", "Playwright's own Chromium is installed")
     if found := system_browser():
-        return BrowserChoice(found, "system", "Playwright's own Chromium is not installed; using the system's")
+        return _system_choice(found, "Playwright's own Chromium is not installed; using the system's")
     raise BrowserMissing(f"No Chromium browser found. Run: {install_hint()}")
 
 
@@ -182,8 +201,8 @@ def choose_browser(kind: str | None = None, path: str | None = None) -> BrowserC
         if playwright_browser_present():
             return BrowserChoice(None, "playwright", "--browser chromium: Playwright's own Chromium is installed")
         if found := system_browser():
-            return BrowserChoice(found, "system", "--browser chromium: Playwright's own Chromium is not installed; "
-                                                  "using the system's")
+            return _system_choice(found, "--browser chromium: Playwright's own Chromium is not installed; using the "
+                                         "system's")
         raise BrowserMissing(f"No Chromium browser found. Run: {install_hint()}")
     return find_browser(path)
 
@@ -192,17 +211,64 @@ def _attempts_file() -> Path:
     return paths.config_dir() / "browser-install.json"
 
 
+def _attempts() -> dict:
+    try:
+        return json.loads(_attempts_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember(key: str, value: str) -> None:
+    try:
+        paths.private_dir(_attempts_file().parent)
+        _attempts_file().write_text(json.dumps(dict(_attempts(), **{key: value})))
+    except OSError:
+        pass
+
+
+def _apt_install(package: str) -> bool:
+    """Debian's package with apt (no recommends), as root or with password-less sudo; False where that cannot be."""
+    if platform.system() != "Linux" or not shutil.which("apt-get"):
+        return False
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    if sudo and not shutil.which("sudo"):
+        return False
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    null = subprocess.DEVNULL
+    return subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env, stdout=null, stderr=null).returncode == 0 and \
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package], env=env,
+                       stdout=null, stderr=null).returncode == 0
+
+
+def _add_headless_shell(found: str, echo) -> None:
+    """Beside Debian's Chromium, Debian's headless shell (as Playwright installs its own beside its Chromium):
+    headless runs use it. Tried once; without it a headless run uses the full browser, only slower."""
+    if found not in DEBIAN_CHROMIUM or system_headless_shell() or _attempts().get("headless_shell") == "failed":
+        return
+    echo("Installing Debian's chromium-headless-shell for headless runs (apt, no recommends) ...")
+    if _apt_install("chromium-headless-shell") and (shell := system_headless_shell()):
+        echo(f"Headless runs use {shell}.")
+        return
+    _remember("headless_shell", "failed")
+    echo("Could not install chromium-headless-shell; headless runs use the full browser (slower). To add it: "
+         "sudo apt-get install --no-install-recommends chromium-headless-shell")
+
+
 def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int = 300) -> bool:
-    """Set-up's browser step: Playwright's download first (bounded), else a system Chromium (Debian's via apt).
+    """Set-up's browser step: Playwright's download first (bounded), else a system Chromium (Debian's via apt,
+    with its headless shell).
 
     A failed download is remembered, so re-running set-up does not try (and wait for) it again.
     """
     if playwright_browser_present():
         echo("browser: Playwright's own Chromium is installed.")
         return True
-    tried = _attempts_file().exists()
+    tried = _attempts().get("playwright_download") == "failed"
     if quiet_if_present and tried and (found := system_browser()):
-        echo(f"browser: {found} (Playwright's download was tried before and failed; using the system's)")
+        _add_headless_shell(found, echo)
+        shell = system_headless_shell() if found in DEBIAN_CHROMIUM else None
+        echo(f"browser: {found}{f' (headless: {shell})' if shell else ''} (Playwright's download was tried before "
+             "and failed; using the system's)")
         return True
     echo("Trying Playwright's own Chromium download ...")
     env = dict(os.environ, PLAYWRIGHT_DOWNLOAD_CONNECTION_TIMEOUT="15000")
@@ -216,25 +282,17 @@ def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int =
         echo(f"Playwright's download failed ({why[:120]}); looking for a system Chromium.")
     except subprocess.TimeoutExpired:
         echo(f"Playwright's download did not finish in {timeout_s} s; looking for a system Chromium.")
-    try:
-        paths.private_dir(_attempts_file().parent)
-        _attempts_file().write_text(json.dumps({"playwright_download": "failed"}))
-    except OSError:
-        pass
+    _remember("playwright_download", "failed")
     if found := system_browser():
         echo(f"Using the system Chromium at {found}.")
+        _add_headless_shell(found, echo)
         return True
     if platform.system() == "Linux" and shutil.which("apt-get"):
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        if not sudo or shutil.which("sudo"):
-            echo("Installing Debian's chromium with apt (no recommends) ...")
-            env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-            ok = subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env).returncode == 0 and subprocess.run(
-                sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env,
-                stdout=subprocess.DEVNULL).returncode == 0
-            if ok and (found := system_browser()):
-                echo(f"Installed Chromium at {found}.")
-                return True
+        echo("Installing Debian's chromium with apt (no recommends) ...")
+    if _apt_install("chromium") and (found := system_browser()):
+        echo(f"Installed Chromium at {found}.")
+        _add_headless_shell(found, echo)
+        return True
     echo(f"No browser could be installed. Run: {install_hint()}")
     return False
 
@@ -285,7 +343,7 @@ class Browser:
             if self.choice.channel:  # an installed Google Chrome / Microsoft Edge, found by Playwright itself
                 extra["channel"] = self.choice.channel
             else:
-                extra["executable_path"] = self.choice.executable
+                extra["executable_path"] = self.choice.executable_for(self.headless)
             self._browser = await pw.chromium.launch(headless=self.headless, args=args, **extra)
         except Exception:
             await pw.stop()

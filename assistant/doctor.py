@@ -104,7 +104,8 @@ def _browser_lines(browser_path: str | None, browser_kind: str | None, cdp: str 
     try:
         choice = browser.choose_browser(browser_kind, browser_path)
         where = choice.executable or f"Playwright's Chromium in {browser.playwright_browser_dir()}"
-        lines.append((True, f"browser: {where}\n      why: {choice.reason}"))
+        shell = f" (headless runs: {choice.headless_shell})" if choice.headless_shell else ""
+        lines.append((True, f"browser: {where}{shell}\n      why: {choice.reason}"))
     except browser.BrowserMissing as exc:
         problems.append(str(exc))
         lines.append((False, "browser: none found"))

@@ -261,14 +261,15 @@ async def _platforms(settings: Settings, chromium, person: Person, labels, meta,
     elif chromium is None:
         choice = browser.choose_browser(settings.browser_kind, settings.browser_path)
         person.say(f"Starting {'a headless' if settings.headless else 'a visible'} browser "
-                   f"({choice.executable or 'Playwright Chromium'}).")
+                   f"({choice.executable_for(settings.headless) or 'Playwright Chromium'}).")
         opened = browser.Browser(choice, settings.headless, settings.via,
                                  nav_timeout_ms=settings.timeouts.nav_s * 1000)
     else:
         choice, opened = chromium.choice, contextlib.nullcontext(chromium)
     async with opened as chromium:
         if run_folder:
-            run_folder.meta["browser"] = {"executable": choice.executable, "source": choice.source,
+            run_folder.meta["browser"] = {"executable": choice.executable_for(getattr(chromium, "headless", False)),
+                                          "source": choice.source,
                                           "version": chromium.version}
 
         write_failures: list[EvidenceWriteError] = []

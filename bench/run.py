@@ -435,8 +435,8 @@ async def in_process(runs: int, work: Path, log) -> dict:
                         await b.assistant(f"memory_{key}", CHECK_SPEC, platform, expected)
                     memory[key].append(peak.peak_mb)
             log(f"peak memory (MB, RSS of the process tree): {memory}")
-            return {"browser": {"version": shared.version, "executable": choice.executable or "Playwright's Chromium",
-                                "source": choice.source},
+            executable = choice.executable_for(True) or "Playwright's Chromium"
+            return {"browser": {"version": shared.version, "executable": executable, "source": choice.source},
                     "seam": "session.run(chromium=...)",
                     "times": t, "steps": b.steps, "peak_rss_mb": memory,
                     "cpu": {k: {"tree": [x[0] for x in v], "python": [x[1] for x in v]} for k, v in b.cpu.items()},

@@ -30,7 +30,7 @@ def browser_type_launch_args(browser_type_launch_args):
     args = dict(browser_type_launch_args)
     choice = find_browser()
     if "channel" not in args and choice.executable:
-        args["executable_path"] = choice.executable
+        args["executable_path"] = choice.executable_for(args.get("headless", True))
     return args
 
 

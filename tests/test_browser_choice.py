@@ -56,6 +56,38 @@ def test_a_half_installed_playwright_chromium_falls_back_to_the_system(tmp_path,
     assert "not installed" in choice.reason
 
 
+def test_headless_runs_use_debians_headless_shell_beside_debians_chromium(tmp_path, monkeypatch):
+    def exe(name):
+        path = tmp_path / name
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+        return str(path)
+
+    chromium, shell, other = exe("chromium"), exe("chromium-headless-shell"), exe("google-chrome")
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
+    monkeypatch.setattr(browser, "DEBIAN_CHROMIUM", (chromium,))
+    monkeypatch.setattr(browser, "HEADLESS_SHELL_CANDIDATES", (shell,))
+    monkeypatch.setattr(browser, "SYSTEM_CANDIDATES", (chromium,))
+    choice = browser.find_browser()
+    assert choice.executable_for(headless=True) == shell and choice.executable_for(headless=False) == chromium
+    assert browser.choose_browser("chromium").executable_for(headless=True) == shell
+    monkeypatch.setattr(browser, "SYSTEM_CANDIDATES", (other,))  # another vendor's browser: no shell of Debian's
+    assert browser.find_browser().executable_for(headless=True) == other
+    monkeypatch.setattr(browser, "SYSTEM_CANDIDATES", (chromium,))
+    monkeypatch.setattr(browser, "HEADLESS_SHELL_CANDIDATES", (str(tmp_path / "absent"),))
+    assert browser.find_browser().executable_for(headless=True) == chromium  # none installed: the full browser
+    assert browser.find_browser(other).executable_for(headless=True) == other  # a named browser is used as named
+
+
+def test_a_headless_run_records_the_binary_it_started(assistant_run):
+    outcome = assistant_run("eu-en", platform="facebook")
+    recorded = json.loads((outcome.run.path / "run.json").read_text())["meta"]["browser"]
+    choice = browser.find_browser()
+    assert recorded["executable"] == choice.executable_for(headless=True)
+    if choice.headless_shell:
+        assert recorded["executable"].endswith("headless-shell")
+
+
 def test_no_browser_at_all_names_the_command_to_run(tmp_path, monkeypatch):
     monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
     monkeypatch.setattr(browser, "SYSTEM_CANDIDATES", ())
@@ -81,7 +113,8 @@ def test_doctor_names_a_configuration_problem(optout, tmp_path):
 def test_install_browser_is_quick_and_quiet_when_a_browser_was_chosen_before(optout, tmp_path):
     config = tmp_path / "config"
     config.mkdir()
-    (config / "browser-install.json").write_text(json.dumps({"playwright_download": "failed"}))
+    (config / "browser-install.json").write_text(json.dumps({"playwright_download": "failed",
+                                                             "headless_shell": "failed"}))
     if browser.system_browser() is None:
         pytest.skip("no system Chromium on this machine")
     code, _, stderr, _ = optout("install-browser", "--quiet-if-present")
