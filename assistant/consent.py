@@ -12,6 +12,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from assistant import banner
 from assistant.isolated import IsolatedWorld
 
 if TYPE_CHECKING:
@@ -128,10 +129,9 @@ class Consent:
             world.on_message(heard)
             if form is not None and form.submit:
                 await world.run({"op": "watch", "submit": form.submit["id"], "container": form.raw["container"]})
-            await world.run({"op": "banner", "tag": BANNER_TAG, "label": BANNER_LABEL, "heading": "optout-assistant:",
-                             "message": message or BANNER_TEXT["message"],
-                             "buttons": [{"label": BANNER_TEXT["confirm"], "value": "confirm", "kind": "ok"},
-                                         {"label": BANNER_TEXT["cancel"], "value": "cancel", "kind": "no"}]})
+            await banner.show(world, message or BANNER_TEXT["message"], tag=BANNER_TAG, label=BANNER_LABEL,
+                              buttons=(banner.Button(BANNER_TEXT["confirm"], "confirm", "ok"),
+                                       banner.Button(BANNER_TEXT["cancel"], "cancel", "no")))
         if self.terminal:
             waiters.append(asyncio.create_task(self._ask_terminal(platform, summary, decide, question)))
         if world is None and not self.terminal:
@@ -146,9 +146,7 @@ class Consent:
         finally:
             for w in waiters:
                 w.cancel()
-            if world is not None:
-                await world.run({"op": "remove"})
-                await world.detach()
+            await banner.remove(world)
 
     async def _ask_terminal(self, platform: str, summary: str, decide, question: str | None = None) -> None:
         """The summary and the question, in the one queue of questions of the whole run (shown literally)."""

@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.banner import remove_banner, show_banner
+from assistant import banner
 from assistant.engine import Engine, PlatformRun, Result, Stop, describe_error, detect_errors
 from assistant.flows import Flow, load_guidance
 from assistant.pagejs import source
@@ -122,14 +122,16 @@ async def _walk(run: PlatformRun, notes: list[str]) -> int:
         last = n == len(steps)
         hint = (" Press Enter in the terminal to finish." if last else " Press Enter in the terminal for the next "
                 "step.") if waiting else ""
-        await show_banner(page, f"Step {n} of {len(steps)}: {alt.title}. {alt.why}{hint}")
-        await engine.capture(page, flow.platform, f"guide-{key}", texts={"step": alt.title, "why": alt.why},
-                           highlights=[alt.control] if found else [], status="not_offered")
-        shown += 1
-        person.say(f"{flow.name}, step {n} of {len(steps)}: {alt.title}: {page.url}")
-        if waiting:
-            waiting = await _wait_for_enter(person, settings.timeouts.confirm_s, flow.platform)
-        await remove_banner(page)
+        bar = await banner.show_message(page, f"Step {n} of {len(steps)}: {alt.title}. {alt.why}{hint}")
+        try:
+            await engine.capture(page, flow.platform, f"guide-{key}", texts={"step": alt.title, "why": alt.why},
+                                 highlights=[alt.control] if found else [], status="not_offered")
+            shown += 1
+            person.say(f"{flow.name}, step {n} of {len(steps)}: {alt.title}: {page.url}")
+            if waiting:
+                waiting = await _wait_for_enter(person, settings.timeouts.confirm_s, flow.platform)
+        finally:
+            await banner.remove(bar)
     return shown
 
 

@@ -2,8 +2,9 @@
 
 It shares the page's DOM but none of its scripts: the page cannot call the binding through which this world
 reports to Python, cannot reach what this world builds in a closed shadow root, and cannot replace the built-ins
-this world's code relies on. Consent (consent.py) lives here: the banner and the watch on the form's submit
-control, both of which report only trusted events (the person's own mouse and keyboard).
+this world's code relies on (js/world.js). The assistant's bar (banner.py: the guide's steps, consent's question)
+and consent's watch on the form's submit control live here; both report only trusted events (the person's own
+mouse and keyboard).
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class IsolatedWorld:
             listener(message)
 
     async def run(self, arg: dict):
-        """consent_world.js with `arg` (plus the binding's name), in this world; None if the document is gone."""
-        expression = f"({source('consent_world')})({json.dumps(dict(arg, binding=self.binding))})"
+        """world.js with `arg` (plus the binding's name), in this world; None if the document is gone."""
+        expression = f"({source('world')})({json.dumps(dict(arg, binding=self.binding))})"
         try:
             answer = await self._cdp.send("Runtime.evaluate", {"expression": expression, "contextId": self._context_id,
                                                                "returnByValue": True})

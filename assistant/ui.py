@@ -109,7 +109,7 @@ class Person:
         summary) is shown with the question, literally."""
         from rich.text import Text
 
-        from assistant.consent import StdinLines  # here: consent.py imports the banner, which may import this
+        from assistant.consent import StdinLines  # here: consent imports the browser's side
 
         if self._questions is None:
             self._questions = asyncio.Lock()

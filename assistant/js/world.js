@@ -1,4 +1,6 @@
 // Runs in the assistant's own isolated world (assistant/isolated.py): it shares the page's DOM, not its scripts.
+// op 'watch': the person's own press of the form's submit control; op 'banner' / 'remove': the assistant's bar
+// (assistant/banner.py, the only bar the assistant shows in a page: the guide's steps and consent's question).
 // The page's scripts cannot call `arg.binding`, cannot reach the banner (a closed shadow root created here), and
 // cannot fake what is reported: only trusted events (the person's own mouse and keyboard) are.
 const tell = (message) => { try { window[arg.binding](JSON.stringify(message)); } catch (e) { /* world gone */ } };
@@ -37,7 +39,7 @@ if (arg.op === 'banner') {
       padding:10px 16px;cursor:pointer} .ok{background:#22c55e;color:#052e16} .no{background:#374151;color:#fff}`;
   const bar = document.createElement('div');
   bar.className = 'bar';
-  bar.setAttribute('role', 'dialog');
+  bar.setAttribute('role', arg.buttons.length ? 'dialog' : 'status');
   bar.setAttribute('aria-label', arg.label);
   const msg = document.createElement('div');
   msg.className = 'msg';
