@@ -111,42 +111,64 @@ def plan(platforms: tuple[str, ...], langs: tuple[str, ...] | None = None, route
     return rows
 
 
+CONCURRENT = 4  # rows at a time in the one browser: most of a row is waiting for the replica's pages
+
+
 async def run_rows(rows: list[Row], root: Path, echo=None) -> None:
-    """Run every row (an object run with --yes) in one browser against the built-in replica; fills in the rows."""
+    """Run every row (an object run with --yes) in one browser against the built-in replica, a few at a time, each
+    in contexts of its own; fills in the rows. `echo(row, finished, total)` as each row ends."""
+    import asyncio
+
     from assistant import browser, session, settings
     from assistant.replica.scenarios import Scenario
     from assistant.replica.server import ReplicaServer
     from assistant.ui import Person
 
     timeouts = settings.Timeouts(nav_s=10, recognise_s=4, late_s=3, login_s=2, confirm_s=5)
+    gate = asyncio.Semaphore(CONCURRENT)
+    finished = 0
     with ReplicaServer() as server:
-        def mailbox(platform: str) -> str | None:
-            mails = [m for m in server.outbox if m.get("platform") in (platform, None)]
-            return str(mails[-1]["code"]) if mails else None
+        def mailbox(spec: str):
+            def code(platform: str) -> str | None:  # this row's mail: rows run side by side
+                mails = [m for m in server.outbox
+                         if m.get("scenario") == spec and m.get("platform") in (platform, None)]
+                return str(mails[-1]["code"]) if mails else None
+            return code
+
+        async def one(n: int, row: Row, chromium) -> None:
+            nonlocal finished
+            if not row.spec:
+                row.detection = row.filling = False
+            else:
+                async with gate:
+                    scenario = Scenario.parse(row.spec)
+                    s = settings.build(platform=row.platform, via=server.scenario_url(row.spec), headless=True,
+                                       evidence_dir=str(root / "runs"), profile=str(root / "profiles" / str(n)),
+                                       country=scenario.region, lang=scenario.lang, reason_template="personal",
+                                       yes=True)
+                    outcome = await session.run(s.with_(timeouts=timeouts), "selftest", Person(False, quiet=True),
+                                                objecting=True, code_provider=mailbox(row.spec), chromium=chromium)
+                judge(row, outcome)
+            finished += 1
+            if echo:
+                echo(row, finished, len(rows))
 
         choice = browser.find_browser()
         async with browser.Browser(choice, True, server.url, nav_timeout_ms=timeouts.nav_s * 1000) as chromium:
-            for n, row in enumerate(rows, 1):
-                if not row.spec:
-                    row.detection = row.filling = False
-                    continue
-                scenario = Scenario.parse(row.spec)
-                s = settings.build(platform=row.platform, via=server.scenario_url(row.spec), headless=True,
-                                   evidence_dir=str(root / "runs"), profile=str(root / "profiles" / str(n)),
-                                   country=scenario.region, lang=scenario.lang, reason_template="personal", yes=True)
-                outcome = await session.run(s.with_(timeouts=timeouts), "selftest", Person(False, quiet=True),
-                                            objecting=True, code_provider=mailbox, chromium=chromium)
-                result = outcome.results[0]
-                row.status, row.route_used, row.detail = result.status, result.route, result.detail
-                row.run_dir = str(outcome.run.path) if outcome.run else None
-                row.detection = result.object_link is not None and result.route == row.route
-                row.filling = result.status == "submitted"
-                if row.detection and not row.filling:
-                    row.detail = f"detected, but the form ended {result.status}: {result.detail}"
-                elif not row.detection and result.object_link is not None:
-                    row.detail = f"found by route {result.route}, not {row.route}"
-                if echo:
-                    echo(row, n, len(rows))
+            await asyncio.gather(*(one(n, row, chromium) for n, row in enumerate(rows, 1)))
+
+
+def judge(row: Row, outcome) -> None:
+    """The row's verdict from its run: detected by the intended route, and filled and sent."""
+    result = outcome.results[0]
+    row.status, row.route_used, row.detail = result.status, result.route, result.detail
+    row.run_dir = str(outcome.run.path) if outcome.run else None
+    row.detection = result.object_link is not None and result.route == row.route
+    row.filling = result.status == "submitted"
+    if row.detection and not row.filling:
+        row.detail = f"detected, but the form ended {result.status}: {result.detail}"
+    elif not row.detection and result.object_link is not None:
+        row.detail = f"found by route {result.route}, not {row.route}"
 
 
 def table(rows: list[Row]) -> str:

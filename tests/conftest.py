@@ -191,8 +191,11 @@ def xvfb():
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Tests that share a module-scoped fixture (three watch rounds, a logged-in profile, a page of look-alikes)
-    run on one pytest-xdist worker (`--dist loadgroup`), so the fixture's work is done once, not once per worker."""
+    """Tests marked `long` first (pytest-xdist hands out work in this order: a long one started last would
+    keep one worker busy while the others idle). Tests that share a module-scoped fixture (three watch rounds, a
+    logged-in profile, a page of look-alikes) run on one pytest-xdist worker (`--dist loadgroup`), so the
+    fixture's work is done once, not once per worker."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: the long ones first
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         shared = sorted(name for name, defs in (info.name2fixturedefs.items() if info else ())

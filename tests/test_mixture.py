@@ -198,6 +198,7 @@ def test_the_seeded_mixture_holds_at_least_200_varied_combinations():
     assert 0.25 < sum(c.objecting for c in mix) / len(mix) < 0.5
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("start", range(0, COMBINATIONS, BATCH),
                          ids=lambda s: f"{s}-{min(s + BATCH, COMBINATIONS) - 1}")
 def test_a_seeded_mixture_of_scenarios_always_ends_in_a_defined_status_and_a_consistent_run_folder(replica,
