@@ -140,7 +140,8 @@ class Consent:
                         + (" in the browser" if world is not None else "") + ". Nothing is sent without your yes.")
         try:
             with self.person.waiting(f"Waiting for your confirmation on {platform.capitalize()} ..."):
-                return await asyncio.wait_for(decided, timeout=self.timeout_s)
+                async with asyncio.timeout(self.timeout_s):
+                    return await decided
         except TimeoutError:
             return "timeout"
         finally:

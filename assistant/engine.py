@@ -145,7 +145,8 @@ class Activity:
         """Until one of the requests in flight ends (or the time is up)."""
         self._changed.clear()
         try:
-            await asyncio.wait_for(self._changed.wait(), max(0.0, timeout_s))
+            async with asyncio.timeout(max(0.0, timeout_s)):
+                await self._changed.wait()
         except TimeoutError:
             pass
 

@@ -45,7 +45,8 @@ class Sent:
     async def answered(self, timeout_s: float) -> int | None:
         if self.status is None and self.request is not None:
             try:
-                response = await asyncio.wait_for(self.request.response(), timeout_s)
+                async with asyncio.timeout(timeout_s):
+                    response = await self.request.response()
                 self.status = response.status if response is not None else None
             except Exception:  # noqa: BLE001 - no answer (aborted, timed out, the page went away)
                 self.status = None
@@ -161,7 +162,8 @@ class SubmissionGate:
             allowed = self._take_opening()
             if not allowed and self._is_open is not None:
                 try:  # the person's own click on Send may be reported a moment after the request it caused
-                    await asyncio.wait_for(self._is_open.wait(), self.click_grace_s)
+                    async with asyncio.timeout(self.click_grace_s):
+                        await self._is_open.wait()
                 except TimeoutError:
                     pass
                 allowed = self._take_opening()

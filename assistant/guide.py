@@ -164,7 +164,8 @@ async def _wait_for_enter(person, timeout_s: float, platform: str) -> bool:
     """True while the terminal can still be waited on (not at end of input, not timed out). The question waits
     its turn with the other platforms' questions."""
     try:
-        line = await asyncio.wait_for(person.ask(platform, "Press Enter for the next step ..."), timeout=timeout_s)
+        async with asyncio.timeout(timeout_s):
+            line = await person.ask(platform, "Press Enter for the next step ...")
     except TimeoutError:
         person.say("No answer: going on without waiting.")
         return False

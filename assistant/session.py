@@ -93,7 +93,8 @@ class EvidenceRecorder:
         if self.full_page:
             area = clip or {"x": 0, "y": 0, "width": seen["fullWidth"], "height": seen["height"]}
             params |= {"clip": {**area, "scale": 1}, "captureBeyondViewport": True}
-        shot = await asyncio.wait_for(cdp.send("Page.captureScreenshot", params), 15)
+        async with asyncio.timeout(15):
+            shot = await cdp.send("Page.captureScreenshot", params)
         return base64.b64decode(shot["data"])
 
     async def _session(self, page):

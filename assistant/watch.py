@@ -249,7 +249,8 @@ async def _wait_until(due: datetime, stop: asyncio.Event) -> bool:
     import asyncio  # lazy: it costs ~90 ms, and `optout --help` needs none of it
     while (remaining := (due - datetime.now(UTC)).total_seconds()) > 0:
         try:
-            await asyncio.wait_for(stop.wait(), timeout=min(WAKE_S, remaining))
+            async with asyncio.timeout(min(WAKE_S, remaining)):
+                await stop.wait()
             return True
         except TimeoutError:
             continue

@@ -55,3 +55,10 @@ def test_help_loads_no_browser_model_or_template_library():
     done = subprocess.run([sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in done.stderr, done.stderr
     assert "check" in done.stdout and "watch" in done.stdout and "report-breakage" in done.stdout
+
+
+def test_time_limits_use_asyncio_timeout_not_wait_for():
+    """Python 3.11's asyncio.wait_for loses a cancellation that arrives as the awaited thing finishes: Ctrl-C (which
+    cancels the run) is then swallowed and the run goes on. asyncio.timeout() keeps it."""
+    users = [str(p.relative_to(REPO)) for p in ASSISTANT.rglob("*.py") if "asyncio.wait_for(" in p.read_text()]
+    assert users == []

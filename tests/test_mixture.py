@@ -120,7 +120,7 @@ def run_batch(replica, root: Path, batch: list[Combination]) -> None:
                     c.outcome = await asyncio.wait_for(session.run(
                         s.with_(timeouts=TIMEOUTS), "object" if c.objecting else "check", Person(False, quiet=True),
                         objecting=c.objecting, code_provider=(lambda _p: "123456") if c.code else None,
-                        chromium=chromium), timeout=300)  # a cap for a hung run, not a speed target
+                        chromium=chromium), timeout=300)  # a cap for a hung run (a test, not the product)
                 except Exception as exc:  # noqa: BLE001 - an escaped exception is itself an undefined outcome
                     c.problems.append(f"session.run raised {exc.__class__.__name__}: {exc}")
 
