@@ -142,24 +142,37 @@ def object_run(assistant_run):
     return go
 
 
-@pytest.fixture
-def optout(tmp_path):
-    """Run the real CLI in a subprocess (no terminal); returns (returncode, stdout, stderr, json or None)."""
+def cli_in(home: Path):
+    """The real CLI in a subprocess (no terminal), with `home` as its folder and its data and config folders in it;
+    returns (returncode, stdout, stderr, json or None)."""
 
     def go(*args: str, input: str | None = None, env: dict | None = None, timeout: float = 120):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}
-        full_env.update({"OPTOUT_DATA_DIR": str(tmp_path / "data"), "OPTOUT_CONFIG_DIR": str(tmp_path / "config"),
+        full_env.update({"OPTOUT_DATA_DIR": str(home / "data"), "OPTOUT_CONFIG_DIR": str(home / "config"),
                          # Shorter waits for late content than a person's default: the replica renders fast.
                          "OPTOUT_LATE_CONTENT": "1.5", "OPTOUT_RECOGNISE_TIMEOUT": "5"})
         full_env.update(env or {})
         done = subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True,
-                              input=input if input is not None else "", env=full_env, cwd=tmp_path, timeout=timeout)
+                              input=input if input is not None else "", env=full_env, cwd=home, timeout=timeout)
         data = None
         if "--json" in args and done.stdout.strip().startswith("{"):
             data = json.loads(done.stdout)
         return done.returncode, done.stdout, done.stderr, data
 
+    go.home = home  # type: ignore[attr-defined]  # where relative paths in its output start
     return go
+
+
+@pytest.fixture
+def optout(tmp_path):
+    """Run the real CLI in a subprocess in the test's own folder (see cli_in)."""
+    return cli_in(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def optout_module(tmp_path_factory):
+    """The CLI in one folder for a whole module: for tests that read the same run (made once, not once per test)."""
+    return cli_in(tmp_path_factory.mktemp("module-home"))
 
 
 def needs_real_pages():

@@ -196,14 +196,22 @@ def test_add_email_takes_the_confirmation_out_of_an_mbox(optout, fresh, tmp_path
     assert optout("verify", str(run_dir))[0] == 0
 
 
+@pytest.fixture(scope="module")
+def emailed(optout_module, replica, tmp_path_factory):
+    replica.reset()
+    run_dir, mail = _run_with_email(optout_module, replica, tmp_path_factory.mktemp("emailed"))
+    return optout_module.home / run_dir, mail
+
+
 @pytest.mark.parametrize("change,said", [
     (lambda m: m.replace_header("From", "Facebook <security@faceb00k-mail.example>"), "not sent by Meta"),
     (lambda m: m.replace_header("To", "someone.else@example.com"), "another email address"),
     (lambda m: m.replace_header("Subject", "Your weekly summary"), "subject"),
     (lambda m: m.replace_header("Date", "Mon, 01 Jan 2024 10:00:00 +0000"), "before the run started"),
 ])
-def test_add_email_refuses_anything_else_in_one_sentence(optout, fresh, tmp_path, change, said):
-    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+def test_add_email_refuses_anything_else_in_one_sentence(optout_module, emailed, tmp_path, change, said):
+    run_dir, mail = emailed  # one run for every refusal: a refusal changes nothing (checked below)
+    optout = optout_module
     before = (run_dir / "manifest.json").read_bytes()
     msg = message(mail)
     change(msg)

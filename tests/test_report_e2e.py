@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 REASON = "My public posts are personal and I did not share them to train AI models."
 
 
@@ -18,8 +20,15 @@ def object_all(optout, replica, *extra):
     return Path(data["evidence_dir"]), stderr
 
 
-def test_report_html_tells_the_whole_story_with_images(optout, replica, page):
-    folder, _ = object_all(optout, replica)
+@pytest.fixture(scope="module")
+def objected(optout_module, replica):
+    """One objection run of both platforms, made once: the tests below read it (verify puts back what it changes)."""
+    folder, _ = object_all(optout_module, replica)
+    return folder
+
+
+def test_report_html_tells_the_whole_story_with_images(objected, page):
+    folder = objected
     page.goto((folder / "report.html").as_uri())
     text = page.inner_text("body")
     assert "Facebook" in text and "Instagram" in text
@@ -32,40 +41,44 @@ def test_report_html_tells_the_whole_story_with_images(optout, replica, page):
     page.screenshot(path=str(folder.parent / "report-screenshot.png"), full_page=False)
 
 
-def test_verify_passes_then_fails_after_one_byte_of_a_screenshot_changes(optout, replica):
-    folder, _ = object_all(optout, replica)
-    code, stdout, _, _ = optout("verify", str(folder))
+def test_verify_passes_then_fails_after_one_byte_of_a_screenshot_changes(optout_module, objected):
+    folder = objected
+    code, stdout, _, _ = optout_module("verify", str(folder))
     assert code == 0, stdout
     shot = sorted(folder.glob("*-confirmation.png"))[0]
-    data = bytearray(shot.read_bytes())
+    original = shot.read_bytes()
+    data = bytearray(original)
     data[len(data) // 2] ^= 0x01
-    shot.write_bytes(bytes(data))
-    code, stdout, _, _ = optout("verify", str(folder))
-    assert code == 1
-    assert f"changed: {shot.name}" in stdout
+    try:
+        shot.write_bytes(bytes(data))
+        code, stdout, _, _ = optout_module("verify", str(folder))
+        assert code == 1
+        assert f"changed: {shot.name}" in stdout
+    finally:
+        shot.write_bytes(original)
+    assert optout_module("verify", str(folder))[0] == 0  # the same bytes again: intact
 
 
-def test_evidence_folder_and_files_are_private(optout, replica):
-    folder, _ = object_all(optout, replica)
+def test_evidence_folder_and_files_are_private(objected):
+    folder = objected
     assert folder.stat().st_mode & 0o777 == 0o700
     for path in folder.iterdir():
         assert path.stat().st_mode & 0o077 == 0, path
 
 
-def test_trace_is_off_by_default_and_when_on_warned_about_and_private(optout, replica):
-    folder, _ = object_all(optout, replica)
-    assert not list(folder.glob("trace-*.zip"))
-    folder, stderr = object_all(optout, replica, "--trace", "--again")  # the same accounts objected a moment ago
+def test_trace_is_off_by_default_and_when_on_warned_about_and_private(objected, optout, replica):
+    assert not list(objected.glob("trace-*.zip"))
+    folder, stderr = object_all(optout, replica, "--trace")
     traces = list(folder.glob("trace-*.zip"))
     assert {t.name for t in traces} == {"trace-facebook.zip", "trace-instagram.zip"}
     assert all(os.stat(t).st_mode & 0o777 == 0o600 for t in traces)
     assert "cookies" in stderr and "trace" in stderr
 
 
-def test_runs_lists_the_run_and_last_points_at_its_report(optout, replica):
-    folder, _ = object_all(optout, replica)
-    code, stdout, _, _ = optout("runs", "--evidence-dir", str(folder.parent))
+def test_runs_lists_the_run_and_last_points_at_its_report(optout_module, objected):
+    folder = objected
+    code, stdout, _, _ = optout_module("runs", "--evidence-dir", str(folder.parent))
     assert code == 0 and str(folder) in stdout and "submitted" in stdout
-    code, stdout, _, _ = optout("runs", "--last", "--evidence-dir", str(folder.parent))
+    code, stdout, _, _ = optout_module("runs", "--last", "--evidence-dir", str(folder.parent))
     assert stdout.strip() == str(folder / "report.html")
     assert json.loads((folder / "report.json").read_text())["evidence_dir"] == str(folder)
