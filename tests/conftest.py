@@ -175,6 +175,15 @@ def optout_module(tmp_path_factory):
     return cli_in(tmp_path_factory.mktemp("module-home"))
 
 
+def as_in_a_terminal() -> None:
+    """preexec_fn for a CLI a test will Ctrl-C: SIGINT as a terminal's foreground process has it. A suite started in
+    the background (`make test &`, some CI runners) ignores SIGINT, every child inherits that, and Python then
+    installs no Ctrl-C handler at all."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def needs_real_pages():
     return pytest.mark.skipif(not REAL_PAGES.is_dir(),
                               reason=f"the real captures folder {REAL_PAGES} is absent (it sits beside the repo)")

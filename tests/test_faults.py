@@ -20,6 +20,7 @@ import pytest
 from assistant.evidence import verify
 from assistant.settings import Timeouts
 from assistant.status import ALL as ALL_STATUSES
+from tests.conftest import as_in_a_terminal
 
 REASON = "My public posts are personal and I did not share them to train AI models."
 QUICK = Timeouts(nav_s=3, recognise_s=2, late_s=2, login_s=1, confirm_s=2)
@@ -218,7 +219,7 @@ def the_run(tmp_path) -> Path:
 
 def test_ctrl_c_mid_run_exits_130_and_marks_the_run_folder_incomplete(replica, tmp_path):
     proc = cli(replica, tmp_path, "eu-en,fault=slow@policy+slow@center,slowms=30000", "--platform", "facebook",
-               env={"OPTOUT_NAV_TIMEOUT": "25"})
+               env={"OPTOUT_NAV_TIMEOUT": "25"}, preexec_fn=as_in_a_terminal)
     try:
         assert when(lambda: any(s["name"] == "settings" for s in steps_of(tmp_path / "data" / "runs")), 60)
         proc.send_signal(signal.SIGINT)

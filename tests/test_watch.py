@@ -23,6 +23,7 @@ from assistant import history
 from assistant.cli.watch import register
 from assistant.settings import UsageError
 from assistant.watch import Notice, deliver, format_duration, parse_duration
+from tests.conftest import as_in_a_terminal
 
 REPO = Path(__file__).resolve().parents[1]
 # Until cli.py registers watch/status itself, the subprocess registers them on the real group first.
@@ -332,7 +333,8 @@ def test_watch_loops_with_a_next_check_line_and_ends_cleanly_on_ctrl_c(replica, 
     data = tmp_path / "data"
     proc = subprocess.Popen([sys.executable, "-c", CLI, "watch", "--every", "10m", "--platform", "instagram",
                              "--via", replica.scenario_url("us")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, text=True, env=cli_env(data), cwd=tmp_path)
+                            stdin=subprocess.DEVNULL, text=True, env=cli_env(data), cwd=tmp_path,
+                            preexec_fn=as_in_a_terminal)
     seen: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
