@@ -113,6 +113,7 @@ def test_the_profiles_list_is_read_in_every_language(assistant_run, spec):
 
 
 # -- the history: objected once, asked before again, `status` -------------------------------------------------------
+@pytest.mark.long
 def test_history_status_and_no_second_objection_without_again(optout, fresh):
     spec = "eu-en,accounts=linked"
     code, _, stderr, first = object_(optout, fresh, spec)

@@ -84,6 +84,7 @@ def objection_posts(replica) -> list[dict]:
     return [p for p in replica.posts if p["kind"] in ("objection_form", "objection_code")]
 
 
+@pytest.mark.long
 def test_check_and_object_in_the_persons_browser_leave_it_running_and_their_tab_untouched(
         running_browser, fresh, optout):
     proc, url = running_browser
