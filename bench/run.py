@@ -33,7 +33,8 @@ sys.path.insert(0, str(HERE))
 
 REASON = "My public posts are personal and I did not share them to train AI models."
 CODE = "123456"
-CHECK_SPEC, OBJECT_SPEC = "eu-de", "eu-en,form=A"
+# accounts=single: Accounts Center answers (a real account has one), as it must for the baseline's same page visits
+CHECK_SPEC, OBJECT_SPEC = "eu-de,accounts=single", "eu-en,form=A,accounts=single"
 # The same layout without the box (generic objection links only), and with its destinations "not available".
 NOT_OFFERED_SPEC = "eu-de,box=none"
 UNAVAILABLE_SPEC = "eu-de,fault=unavailable@policy+unavailable@center"
@@ -261,9 +262,10 @@ class Bench:
         from assistant import settings
 
         self.n += 1
+        again = kw.pop("again", False)
         return settings.build(platform=platform, via=self.replica.scenario_url(spec), headless=True,
                               evidence_dir=str(self.work / "runs"), profile=str(self.work / f"profile-{self.n}"),
-                              **kw)
+                              **kw).with_(again=again)
 
     async def assistant(self, key: str, spec: str, platform: str, expected: dict[str, str],
                         objecting: bool = False, **kw) -> tuple[float, float, list]:
@@ -341,7 +343,7 @@ async def in_process(runs: int, work: Path, log) -> dict:
             obj = {"facebook": "submitted"}
             no = {"facebook": "not_offered"}
             gone = {"facebook": "unknown"}
-            obj_kw = {"country": "IE", "reason": REASON, "yes": True}
+            obj_kw = {"country": "IE", "reason": REASON, "yes": True, "again": True}  # every round objects anew
 
             async def check_fb():
                 return await b.assistant("check", CHECK_SPEC, "facebook", fb)
@@ -430,7 +432,7 @@ async def in_process(runs: int, work: Path, log) -> dict:
             # Peak memory: untimed runs (the sampling costs CPU), after the rounds.
             memory: dict[str, list[float]] = {"check": [], "all": []}
             for _ in range(min(runs, 3)):
-                for key, platform, expected in (("check", "facebook", fb), ("all", "all", both)):
+                for key, platform, expected in (("check", "facebook", fb), ("all", "facebook,instagram", both)):
                     with PeakMemory() as peak:  # own keys: the timed runs' CPU figures stay paired
                         await b.assistant(f"memory_{key}", CHECK_SPEC, platform, expected)
                     memory[key].append(peak.peak_mb)
