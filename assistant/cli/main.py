@@ -267,7 +267,8 @@ def doctor(browser_path):
 @main.command("install-browser")
 @click.option("--quiet-if-present", is_flag=True, help="Do nothing (one line) when a browser is already there.")
 def install_browser(quiet_if_present):
-    """Make sure a Chromium exists: Playwright's download first, else the system's (Debian's via apt)."""
+    """Make sure a Chromium exists: Playwright's download first, else the system's (Debian's via apt, with its
+    headless shell for headless runs)."""
     from assistant import browser
 
     ok = browser.install_browser(echo=lambda m: click.echo(f"install-browser: {m}", err=True),
