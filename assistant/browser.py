@@ -119,7 +119,7 @@ def system_headless_shell() -> str | None:
 
 
 def _system_choice(found: str, reason: str) -> BrowserChoice:
-    """The system's Chromium; with Debian's headless shell beside it (same package, same version) for headless runs."""
+    """The system's Chromium; with Debian's headless shell beside it (built from the same source) for headless runs."""
     shell = system_headless_shell() if found in DEBIAN_CHROMIUM else None
     return BrowserChoice(found, "system", reason, headless_shell=shell)
 
