@@ -226,8 +226,9 @@ def _remember(key: str, value: str) -> None:
         pass
 
 
-def _apt_install(package: str) -> bool:
-    """Debian's package with apt (no recommends), as root or with password-less sudo; False where that cannot be."""
+def _apt_install(*packages: str) -> bool:
+    """Debian's packages with apt (no recommends; all or none), as root or with password-less sudo; False where that
+    cannot be."""
     if platform.system() != "Linux" or not shutil.which("apt-get"):
         return False
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
@@ -236,7 +237,7 @@ def _apt_install(package: str) -> bool:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     null = subprocess.DEVNULL
     return subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env, stdout=null, stderr=null).returncode == 0 and \
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package], env=env,
+        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages], env=env,
                        stdout=null, stderr=null).returncode == 0
 
 
@@ -288,9 +289,12 @@ def install_browser(echo=print, quiet_if_present: bool = False, timeout_s: int =
         _add_headless_shell(found, echo)
         return True
     if platform.system() == "Linux" and shutil.which("apt-get"):
-        echo("Installing Debian's chromium with apt (no recommends) ...")
-    if _apt_install("chromium") and (found := system_browser()):
-        echo(f"Installed Chromium at {found}.")
+        echo("Installing Debian's chromium and its headless shell with apt (no recommends) ...")
+    # One apt transaction for both (one index update); where the shell is not to be had, the browser alone.
+    installed = _apt_install("chromium", "chromium-headless-shell") or _apt_install("chromium")
+    if installed and (found := system_browser()):
+        shell = system_headless_shell() if found in DEBIAN_CHROMIUM else None
+        echo(f"Installed Chromium at {found}{f'; headless runs use {shell}' if shell else ''}.")
         _add_headless_shell(found, echo)
         return True
     echo(f"No browser could be installed. Run: {install_hint()}")

@@ -19,6 +19,24 @@ fi
 
 [ -x .venv/bin/python ] || { say "creating .venv"; "$PY" -m venv .venv; }
 
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then return 1; fi
+  if [ -n "$SUDO" ] && ! sudo -n true 2>/dev/null; then return 1; fi
+  say "installing $* with apt (no recommends)"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The virtual display for the headed tests, from apt while pip installs the project (apt waits on the network and
+# the disk, pip mostly on its cache); done before the browser's own apt install below (one apt at a time).
+xvfb_pid=""
+if [ "$WITH_XVFB" = 1 ] && [ "$(uname)" = Linux ] \
+    && ! { command -v xvfb-run >/dev/null 2>&1 && command -v xauth >/dev/null 2>&1; }; then
+  { apt_install xvfb xauth \
+      || say "could not install xvfb and xauth; the headed tests will be skipped (run: sudo apt-get install xvfb xauth)"; } &
+  xvfb_pid=$!
+fi
+
 extras=""; [ "$WITH_TEST" = 1 ] && extras="[test]"
 want="$(cat pyproject.toml)$extras"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
@@ -29,21 +47,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   printf '%s' "$want" > "$stamp"
 fi
 
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-apt_install() {
-  if ! command -v apt-get >/dev/null 2>&1; then return 1; fi
-  if [ -n "$SUDO" ] && ! sudo -n true 2>/dev/null; then return 1; fi
-  say "installing $* with apt (no recommends)"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+[ -z "$xvfb_pid" ] || wait "$xvfb_pid" || true
 
 # The browser: the assistant's own installer tries Playwright's download first (bounded), then a
 # system Chromium, installing Debian's where it can. It prints exactly what to run when it cannot.
 .venv/bin/optout install-browser --quiet-if-present
 
-if [ "$WITH_XVFB" = 1 ] && ! { command -v xvfb-run >/dev/null 2>&1 && command -v xauth >/dev/null 2>&1; }; then
-  if [ "$(uname)" = Linux ]; then
-    apt_install xvfb xauth || say "could not install xvfb and xauth; the headed test will be skipped (run: sudo apt-get install xvfb xauth)"
-  fi
-fi
 say "ready"

@@ -110,16 +110,20 @@ def shared_browser(replica):
 
 @pytest.fixture
 def assistant_run(replica, tmp_path, shared_browser):
-    """Run check/object in-process against a replica scenario, in the worker's browser; returns the Outcome."""
+    """Run check/object in-process against a replica scenario, in the worker's browser; returns the Outcome.
+
+    Its data and config folders are the test's (`_private_home`), the same ones `optout` gives the CLI: a run made
+    here is in the history `optout status` reads."""
     from assistant import session, settings
     from assistant.ui import Person
 
     def go(spec: str, platform: str = "facebook,instagram", command: str = "check", objecting: bool = False,
-           timeouts: settings.Timeouts | None = None, code_provider=None, **kw):
+           timeouts: settings.Timeouts | None = None, code_provider=None, each: bool = False, again: bool = False,
+           **kw):
         s = settings.build(platform=platform, via=replica.scenario_url(spec), headless=True,
                            evidence_dir=str(tmp_path / "runs"), profile=str(tmp_path / "profiles"), **kw)
         s = s.with_(timeouts=timeouts or settings.Timeouts(nav_s=10, recognise_s=5, late_s=1.5, login_s=5,
-                                                           confirm_s=5))
+                                                           confirm_s=5), each=each, again=again)
         return run_async(session.run(s, command, Person(interactive=False, quiet=True), objecting=objecting,
                                      code_provider=code_provider, chromium=shared_browser.get()))
 

@@ -30,9 +30,17 @@ def by_platform(data: dict) -> dict[str, dict]:
     return {r["platform"]: r for r in data["results"]}
 
 
-def object_(optout, replica, spec: str, *extra: str, platform: str = "facebook,instagram"):
-    return optout("object", "--platform", platform, "--via", replica.scenario_url(spec), "--headless", "--json",
-                  "--yes", "--reason", REASON, "--evidence-dir", "runs", *extra)
+@pytest.fixture
+def object_(assistant_run):
+    """`optout object --yes --reason ... --json` in-process, in the worker's browser: (exit code, the JSON it
+    prints). The flags themselves are the CLI's tests'; here it is what the objection does with the accounts."""
+
+    def go(spec: str, platform: str = "facebook,instagram", each: bool = False, again: bool = False):
+        outcome = assistant_run(spec, platform=platform, command="object", objecting=True, yes=True, reason=REASON,
+                                each=each, again=again)
+        return outcome.exit_code, dict(outcome.report, digest=outcome.digest)
+
+    return go
 
 
 def advice(result: dict) -> str:
@@ -40,10 +48,10 @@ def advice(result: dict) -> str:
 
 
 # -- the worlds: the advice and the number of forms sent ----------------------------------------------------------
-def test_linked_accounts_get_one_objection_and_the_other_form_is_not_sent(optout, fresh):
-    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=linked")
+def test_linked_accounts_get_one_objection_and_the_other_form_is_not_sent(object_, fresh):
+    code, data = object_("eu-en,accounts=linked")
     results = by_platform(data)
-    assert code == 0, stderr[-2000:]
+    assert code == 0, data
     assert results["facebook"]["status"] == "submitted"
     assert results["instagram"]["status"] == "already_objected"
     assert "covers this account too" in results["instagram"]["detail"] and QUOTE in results["instagram"]["detail"]
@@ -56,17 +64,17 @@ def test_linked_accounts_get_one_objection_and_the_other_form_is_not_sent(optout
     assert shot and (Path(data["evidence_dir"]) / shot).is_file()
 
 
-def test_each_sends_every_form_even_when_linked(optout, fresh):
-    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=linked", "--each")
-    assert code == 0, stderr[-2000:]
+def test_each_sends_every_form_even_when_linked(object_, fresh):
+    code, data = object_("eu-en,accounts=linked", each=True)
+    assert code == 0, data
     assert {r["status"] for r in data["results"]} == {"submitted"}
     assert len(forms_sent(fresh)) == 2
 
 
-def test_unlinked_accounts_each_need_their_own_objection(optout, fresh):
-    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=unlinked")
+def test_unlinked_accounts_each_need_their_own_objection(object_, fresh):
+    code, data = object_("eu-en,accounts=unlinked")
     results = by_platform(data)
-    assert code == 0, stderr[-2000:]
+    assert code == 0, data
     assert {r["status"] for r in data["results"]} == {"submitted"}
     assert len(forms_sent(fresh)) == 2
     said = advice(results["facebook"])
@@ -76,10 +84,10 @@ def test_unlinked_accounts_each_need_their_own_objection(optout, fresh):
     assert any("needs its own objection" in s for s in results["facebook"]["next_steps"])
 
 
-def test_a_single_platform_says_other_accounts_need_their_own(optout, fresh):
-    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=single", platform="facebook")
+def test_a_single_platform_says_other_accounts_need_their_own(object_, fresh):
+    code, data = object_("eu-en,accounts=single", platform="facebook")
     result = data["results"][0]
-    assert code == 0, stderr[-2000:]
+    assert code == 0, data
     assert result["status"] == "submitted" and len(forms_sent(fresh)) == 1
     assert [p["platform"] for p in result["accounts"]["profiles"]] == ["facebook"]
     assert "No Instagram account is linked in this Accounts Center" in advice(result)
@@ -95,9 +103,9 @@ def test_accounts_center_that_cannot_be_read_never_blocks(assistant_run, world, 
     assert "could not be read" in advice(result)
 
 
-def test_accounts_center_behind_a_login_does_not_stop_the_objection(optout, fresh):
-    code, _, stderr, data = object_(optout, fresh, "eu-en,accounts=login")
-    assert code == 0, stderr[-2000:]
+def test_accounts_center_behind_a_login_does_not_stop_the_objection(object_, fresh):
+    code, data = object_("eu-en,accounts=login")
+    assert code == 0, data
     assert {r["status"] for r in data["results"]} == {"submitted"}
     assert len(forms_sent(fresh)) == 2  # nothing known about linking: every form goes
     assert all(r["accounts"]["read"] is False for r in data["results"])
@@ -114,10 +122,10 @@ def test_the_profiles_list_is_read_in_every_language(assistant_run, spec):
 
 # -- the history: objected once, asked before again, `status` -------------------------------------------------------
 @pytest.mark.long
-def test_history_status_and_no_second_objection_without_again(optout, fresh):
-    spec = "eu-en,accounts=linked"
-    code, _, stderr, first = object_(optout, fresh, spec)
-    assert code == 0, stderr[-2000:]
+def test_history_status_and_no_second_objection_without_again(optout, object_, assistant_run, fresh):
+    spec = "eu-en,accounts=linked"  # the runs in-process, `status` through the CLI: one history (the test's)
+    code, first = object_(spec)
+    assert code == 0, first
     code, out, _, status = optout("status", "--json")
     assert code == 0
     [objection] = status["objections"]
@@ -126,14 +134,13 @@ def test_history_status_and_no_second_objection_without_again(optout, fresh):
     assert objection["digest"] == first["digest"] and objection["confirmation"]
     code, text, _, _ = optout("status")
     assert f"Facebook anna.meier.42: objected on {objection['time'][:10]}, evidence {objection['run_dir']}" in text
-    _, _, _, checked = optout("check", "--via", fresh.scenario_url(spec), "--headless", "--json", "--evidence-dir",
-                              "runs")
+    checked = assistant_run(spec).report
     assert any(f"objected on {objection['time'][:10]}" in s for s in by_platform(checked)["facebook"]["next_steps"])
 
     fresh.reset()
-    code, _, stderr, again = object_(optout, fresh, spec)  # --yes alone never sends a second one
+    code, again = object_(spec)  # --yes alone never sends a second one
     results = by_platform(again)
-    assert code == 0, stderr[-2000:]
+    assert code == 0, again
     assert forms_sent(fresh) == []
     assert results["facebook"]["status"] == "already_objected"
     assert QUOTE in results["facebook"]["detail"] and "--again" in results["facebook"]["detail"]
@@ -141,8 +148,8 @@ def test_history_status_and_no_second_objection_without_again(optout, fresh):
     assert results["instagram"]["status"] == "already_objected"
 
     fresh.reset()
-    code, _, stderr, third = object_(optout, fresh, spec, "--again")
-    assert code == 0, stderr[-2000:]
+    code, third = object_(spec, again=True)
+    assert code == 0, third
     assert by_platform(third)["facebook"]["status"] == "submitted"
     assert len(forms_sent(fresh)) == 1  # Instagram stays covered by the linked objection
     _, _, _, status = optout("status", "--json")
@@ -150,9 +157,10 @@ def test_history_status_and_no_second_objection_without_again(optout, fresh):
 
 
 # -- Meta's confirmation email --------------------------------------------------------------------------------------
-def _run_with_email(optout, replica, tmp_path: Path) -> tuple[Path, dict]:
-    code, _, stderr, data = object_(optout, replica, "eu-en,accounts=linked", platform="facebook")
-    assert code == 0, stderr[-2000:]
+def _run_with_email(object_, replica) -> tuple[Path, dict]:
+    """A confirmed Facebook objection and Meta's confirmation email for it (from the replica's outbox)."""
+    code, data = object_("eu-en,accounts=linked", platform="facebook")
+    assert code == 0, data
     [mail] = [m for m in replica.outbox if m["kind"] == "confirmation"]
     return Path(data["evidence_dir"]), mail
 
@@ -163,8 +171,8 @@ def _eml(tmp_path: Path, name: str, msg) -> Path:
     return path
 
 
-def test_add_email_accepts_metas_confirmation_and_the_folder_still_verifies(optout, fresh, tmp_path):
-    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+def test_add_email_accepts_metas_confirmation_and_the_folder_still_verifies(optout, object_, fresh, tmp_path):
+    run_dir, mail = _run_with_email(object_, fresh)
     eml = _eml(tmp_path, "confirmation.eml", message(mail))
     code, out, err, _ = optout("add-email", str(run_dir), str(eml))
     assert code == 0, err
@@ -182,10 +190,10 @@ def test_add_email_accepts_metas_confirmation_and_the_folder_still_verifies(opto
     assert status["objections"][0]["digest"] == manifest["chain"]
 
 
-def test_add_email_takes_the_confirmation_out_of_an_mbox(optout, fresh, tmp_path):
+def test_add_email_takes_the_confirmation_out_of_an_mbox(optout, object_, fresh, tmp_path):
     import mailbox
 
-    run_dir, mail = _run_with_email(optout, fresh, tmp_path)
+    run_dir, mail = _run_with_email(object_, fresh)
     box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
     other = message(mail)
     other.replace_header("From", "Newsletter <news@example.org>")
@@ -198,9 +206,17 @@ def test_add_email_takes_the_confirmation_out_of_an_mbox(optout, fresh, tmp_path
 
 
 @pytest.fixture(scope="module")
-def emailed(optout_module, replica, tmp_path_factory):
+def emailed(optout_module, replica):
+    """One objection through the CLI, for the refusals below (each reads it, none changes it)."""
     replica.reset()
-    run_dir, mail = _run_with_email(optout_module, replica, tmp_path_factory.mktemp("emailed"))
+
+    def object_cli(spec: str, platform: str):
+        code, _, stderr, data = optout_module("object", "--platform", platform, "--via", replica.scenario_url(spec),
+                                              "--headless", "--json", "--yes", "--reason", REASON, "--evidence-dir",
+                                              "runs")
+        return code, data if data is not None else stderr[-2000:]
+
+    run_dir, mail = _run_with_email(object_cli, replica)
     return optout_module.home / run_dir, mail
 
 
@@ -224,9 +240,8 @@ def test_add_email_refuses_anything_else_in_one_sentence(optout_module, emailed,
     assert optout("verify", str(run_dir))[0] == 0
 
 
-def test_add_email_needs_a_run_with_a_confirmed_objection(optout, fresh, tmp_path):
-    code, _, _, data = optout("check", "--platform", "facebook", "--via", fresh.scenario_url("eu-en"), "--headless",
-                              "--json", "--evidence-dir", "runs")
+def test_add_email_needs_a_run_with_a_confirmed_objection(optout, assistant_run, fresh, tmp_path):
+    data = assistant_run("eu-en", platform="facebook").report
     mail = {"time": (datetime.now(UTC) + timedelta(seconds=1)).isoformat(), "to": "person@example.com",
             "platform": "facebook", "kind": "confirmation", "form": "C", "lang": "en"}
     code, _, err, _ = optout("add-email", data["evidence_dir"], str(_eml(tmp_path, "c.eml", message(mail))))
