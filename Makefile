@@ -14,10 +14,11 @@ demo: setup
 typecheck: setup-test
 	@.venv/bin/mypy
 
-# The suite on four workers (two cores: part of a browser test is waiting on pages and time-outs) and, beside it,
-# the wheel as a person installs it (scripts/test.sh; WHEEL_CHECK=0 skips the wheel, e.g. while running a few tests).
+# Four workers on two cores: most of a browser test is waiting (pages, late content, time-outs), not computing.
+# Then the wheel as a person installs it (WHEEL_CHECK=0 skips it, e.g. while running a few tests).
 test: setup-test typecheck
-	@WHEEL_CHECK=$(WHEEL_CHECK) ./scripts/test.sh $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -q -n 4 --dist loadgroup -p no:logging --durations=15 $(PYTEST_ARGS)
+	@[ "$(WHEEL_CHECK)" = 0 ] || ./scripts/wheel-check.sh
 
 # Build the wheel, install it into a fresh virtual environment, run `optout selftest` from another folder.
 wheel-check: setup

@@ -155,8 +155,11 @@ def test_an_interactive_guide_waits_for_enter_before_each_next_step(replica, tmp
     said: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
-        for line in proc.stderr:
-            said.put(line)
+        try:
+            for line in proc.stderr:
+                said.put(line)
+        except ValueError:  # communicate() below closed the pipe once the guide was done
+            pass
         said.put(None)
 
     threading.Thread(target=read, daemon=True).start()
