@@ -9,7 +9,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -534,6 +534,7 @@ def fold(text: str) -> str:
     return squash(unicodedata.normalize("NFC", text or "").translate(_PLAIN)).lower().replace("\u03c2", "\u03c3")
 
 
+@lru_cache(maxsize=8192)  # label words are normalised again for every name compared with them
 def normalise(text: str) -> str:
     """fold(), then a trailing parenthesis dropped ("object (Opens in a new tab)" is "object"): for the names of
     links and buttons and for label words (the in-page scripts get words normalised so)."""

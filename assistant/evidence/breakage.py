@@ -43,17 +43,27 @@ a profile picture) may still show on a screenshot: look through the files before
 
 
 def flow_versions(folder: Path | None = None) -> dict[str, dict]:
-    """Every flow file: its `version` and SHA-256."""
+    """Every flow file: its `version` and SHA-256 (each file read and hashed every time; its parsed `version`
+    is kept by that hash, so the same bytes are parsed once per process)."""
     folder = folder or paths.flows_dir()
     out = {}
     for path in sorted(Path(folder).glob("*.toml")):
         data = path.read_bytes()
-        try:
-            version = tomllib.loads(data.decode("utf-8")).get("version")
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-            version = None
-        out[path.name] = {"version": version, "sha256": hashlib.sha256(data).hexdigest()}
+        digest = hashlib.sha256(data).hexdigest()
+        out[path.name] = {"version": _version_of(digest, data), "sha256": digest}
     return out
+
+
+_VERSIONS: dict[str, object] = {}  # a flow file's SHA-256 -> its `version` (a handful of files per process)
+
+
+def _version_of(digest: str, data: bytes) -> object:
+    if digest not in _VERSIONS:
+        try:
+            _VERSIONS[digest] = tomllib.loads(data.decode("utf-8")).get("version")
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            _VERSIONS[digest] = None
+    return _VERSIONS[digest]
 
 
 def _clean(text: str) -> str:
