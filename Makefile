@@ -20,7 +20,7 @@ test: setup-test typecheck
 	@.venv/bin/python -m pytest -q -n 4 --dist loadgroup -p no:logging --durations=15 $(PYTEST_ARGS)
 	@[ "$(WHEEL_CHECK)" = 0 ] || ./scripts/wheel-check.sh
 
-# Build the wheel, install it into a fresh virtual environment, run `optout selftest` from another folder.
+# Build the wheel, install it into a fresh virtual environment, run `optout demo` and `optout selftest` from another folder.
 wheel-check: setup
 	@./scripts/wheel-check.sh
 

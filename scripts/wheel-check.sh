@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The wheel as a person installs it: build it from a clean copy of the tree, check that it holds every module and
 # data file (flows/ as assistant/flowfiles), install it with its dependencies into a fresh virtual environment,
-# and run `optout --version` and `optout selftest` from a folder outside the repository, with empty data and
-# config folders. Dependencies are pinned to the versions in .venv (the ones the tests just ran with, and pip's
+# and run `optout --version`, `optout demo --headless --yes` and `optout selftest` from a folder outside the
+# repository, with empty data and config folders. Dependencies are pinned to the versions in .venv (the ones the tests just ran with, and pip's
 # cache has); WHEEL_CHECK_PIN=0 resolves them afresh. Keeps nothing unless WHEEL_CHECK_KEEP=1.
 set -euo pipefail
 export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -83,6 +83,18 @@ got_version=$("$optout" --version)
 flows=$("$work/venv/bin/python" -c 'from assistant import paths; print(paths.flows_dir())')
 case "$flows" in "$work/venv/"*) ;; *) fail "the installed optout reads its flows from $flows, not from the wheel" ;; esac
 say "$got_version; flows from $flows"
+
+# The guided demo as a person runs it, only headless and with --yes (no one is there to click): every platform,
+# against the replica in the wheel; its run folder must verify.
+t0=$SECONDS
+if ! "$optout" demo --headless --yes >"$work/demo.txt" 2>"$work/demo.err"; then
+  cat "$work/demo.txt" "$work/demo.err"
+  fail "optout demo from the wheel"
+fi
+demo_dir=$(sed -n 's/^Evidence: \(.*\)  (report.html.*/\1/p' "$work/demo.txt" | head -n1)
+[ -n "$demo_dir" ] && [ -f "$demo_dir/report.html" ] || { cat "$work/demo.txt"; fail "optout demo named no run folder with a report"; }
+"$optout" verify "$demo_dir" >"$work/verify.txt" 2>&1 || { cat "$work/verify.txt"; fail "the demo's run folder does not verify"; }
+say "demo ok in $(( SECONDS - t0 )) s; its run folder verifies"
 
 t0=$SECONDS
 if ! "$optout" selftest >"$work/selftest.txt" 2>"$work/selftest.err"; then
