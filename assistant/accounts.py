@@ -72,8 +72,12 @@ class View:
         return [p for p in self.profiles if p.platform != self.platform]
 
 
-async def read(ctx, engine: Engine, flow) -> View:
-    """The profiles in the platform's Accounts Center, read in a tab of its own; never raises for a page fault."""
+async def read(ctx, engine: Engine, flow, keep_open: bool = False) -> View:
+    """The profiles in the platform's Accounts Center, read in a tab of its own; never raises for a page fault.
+
+    `keep_open` (a headless run, in a context of the assistant's own): the tab stays until the context closes.
+    Saving the session reads each origin's storage from an open page; for an origin with none open, Playwright
+    opens a page and loads the origin again."""
     config = flows.load_accounts()
     url = config.center.urls[flow.platform]
     args = {"platforms": {p: [flows.normalise(w) for w in names] for p, names in config.center.platforms.items()},
@@ -108,7 +112,7 @@ async def read(ctx, engine: Engine, flow) -> View:
     except detect_errors() as exc:
         return View(flow.platform, url, False, why=f"the browser failed there ({str(exc).splitlines()[0][:100]})")
     finally:
-        if page is not None:
+        if page is not None and not keep_open:
             try:
                 await page.close()
             except Exception:  # noqa: BLE001 - the browser may be gone already
@@ -128,6 +132,7 @@ class Accounts:
 
     def __init__(self, settings, command: str, origin: str) -> None:
         self.enabled = command in READ_FOR
+        self.keep_tab = settings.headless  # nobody sees a headless run's tabs (see read)
         self.order = tuple(settings.platforms)
         self.each, self.again, self.yes = settings.each, settings.again, settings.yes
         self.lang = settings.lang
@@ -141,7 +146,8 @@ class Accounts:
         if not self.enabled or result.status != Status.AVAILABLE:
             return
         try:
-            self.views[flow.platform] = await read(ctx, engine, flow)
+            keep = self.keep_tab and not getattr(ctx, "shared", False)  # --cdp: the person's context
+            self.views[flow.platform] = await read(ctx, engine, flow, keep_open=keep)
         except Exception as exc:  # noqa: BLE001 - reading the accounts must never stop the check or the objection
             logger.exception(f"{flow.platform}: Accounts Center could not be read")
             self.views[flow.platform] = View(flow.platform, "", False, why=f"an unexpected error ({exc})")

@@ -261,3 +261,32 @@ def test_the_demo_mailbox_adds_metas_email_to_the_report(optout, tmp_path):
     assert by_platform(report)["facebook"]["confirmation_email"]["file"] == "confirmation-email-facebook.eml"
     assert "Demo mailbox" in err
     assert optout("verify", str(run_dir))[0] == 0
+
+
+def test_a_headless_run_saves_its_session_without_opening_accounts_center_again(assistant_run, shared_browser,
+                                                                               tmp_path):
+    """Headless, Accounts Center's tab stays open until the run's context closes: saving the session reads each
+    origin's storage from its open page, so no page is opened to load Accounts Center a second time (Playwright
+    does that for an origin with no open page). Counted as Chromium's page targets, which Playwright cannot hide."""
+    from tests.conftest import run_async
+
+    chromium = shared_browser.get()
+
+    async def watch():
+        cdp = await chromium._browser.new_browser_cdp_session()
+        created: list[dict] = []
+        cdp.on("Target.targetCreated", lambda event: created.append(event["targetInfo"]))
+        await cdp.send("Target.setDiscoverTargets", {"discover": True})
+        return cdp, created, len(created)  # the targets already there are announced first
+
+    cdp, created, before = run_async(watch())
+    try:
+        outcome = assistant_run("eu-en,accounts=linked", platform="facebook")
+    finally:
+        run_async(cdp.detach())
+    result = outcome.report["results"][0]
+    assert result["status"] == "available" and result["accounts"]["read"], result
+    pages = [t for t in created[before:] if t["type"] == "page"]
+    assert len(pages) == 2, pages  # the platform's tab and Accounts Center's
+    state = json.loads((tmp_path / "profiles" / "facebook" / "state.json").read_text())  # assistant_run's profile
+    assert state["cookies"], state  # the session was saved all the same
